@@ -1,0 +1,160 @@
+# Fused linear layer: y = act(x W^T + b), and its backward.
+#
+# Design notes
+# - Forward is one BLAS gemm (z = x W^T) followed by one pass over the (N, out) output that adds
+#   the bias and applies the activation in place.
+# - Backward is one pass over grad_output that multiplies by the activation's derivative (a
+#   function of the saved output y alone: relu y > 0, sigmoid y (1 - y), tanh 1 - y^2) and sums
+#   the bias gradient in double in the same pass, then two gemms: gW = gz^T x and gx = gz W.
+#   With no activation, gz is grad_output itself and the pass only sums the bias gradient.
+# - The passes are serial on purpose: they touch N*out elements once, a small fraction of the
+#   gemm's N*out*in multiply-adds, and a serial loop cannot fight OpenBLAS's threads for the cores.
+# - The def wrappers validate (minigrad._validate, shared with the NumPy twin), make inputs
+#   contiguous and allocate outputs with the GIL held; the cdef helpers run without it.
+from cython cimport floating
+from libc.math cimport exp, tanh
+
+import numpy as np
+
+from _blas cimport gemm
+
+from minigrad._validate import activation_code, linear_grad_inputs, linear_inputs
+
+cdef enum:
+    NONE = 0
+    RELU = 1
+    LEAKY_RELU = 2
+    SIGMOID = 3
+    TANH = 4
+
+
+cdef inline floating _activate(floating z, int activation, floating slope) noexcept nogil:
+    # Comparisons are written so that NaN falls through to z: NaN propagates.
+    if activation == RELU:
+        return 0 if z < 0 else z
+    if activation == LEAKY_RELU:
+        return z * slope if z < 0 else z
+    if activation == SIGMOID:  # stable on both sides: exp of a non-positive number only
+        if z >= 0:
+            return 1 / (1 + exp(-z))
+        return exp(z) / (1 + exp(z))
+    if activation == TANH:
+        return tanh(z)
+    return z
+
+
+cdef inline floating _activation_grad(floating gy, floating y, int activation,
+                                      floating slope) noexcept nogil:
+    # dL/dz from dL/dy and y = act(z).
+    if activation == RELU:
+        return gy if y > 0 else 0
+    if activation == LEAKY_RELU:
+        return gy if y > 0 else gy * slope
+    if activation == SIGMOID:
+        return gy * y * (1 - y)
+    if activation == TANH:
+        return gy * (1 - y * y)
+    return gy
+
+
+cdef void _forward(const floating[:, ::1] x,       # IN  (N, in)
+                   const floating[:, ::1] weight,  # IN  (out, in)
+                   const floating[::1] bias,       # IN  (out,) or empty
+                   floating[:, ::1] out,           # OUT (N, out)
+                   int activation, floating slope) noexcept nogil:
+    cdef Py_ssize_t n = x.shape[0], k = x.shape[1], m = weight.shape[0], i, j
+    cdef bint has_bias = bias.shape[0] > 0
+    cdef floating z
+    if k > 0:
+        gemm(False, True, n, m, k, 1, &x[0, 0], k, &weight[0, 0], k, 0, &out[0, 0], m)
+    else:
+        out[:, :] = 0
+    if not has_bias and activation == NONE:
+        return
+    for i in range(n):
+        for j in range(m):
+            z = out[i, j] + bias[j] if has_bias else out[i, j]
+            out[i, j] = _activate(z, activation, slope)
+
+
+cdef void _backward(const floating[:, ::1] grad_output,  # IN  (N, out)
+                    const floating[:, ::1] x,            # IN  (N, in)
+                    const floating[:, ::1] weight,       # IN  (out, in)
+                    const floating[:, ::1] output,       # IN  (N, out), read unless NONE
+                    floating[:, ::1] gz,                 # OUT (N, out) dL/dz (unused for NONE)
+                    double[::1] bias_sum,                # OUT (out,) or empty: sum_i dL/dz_ij
+                    floating[:, ::1] grad_input,         # OUT (N, in) or empty
+                    floating[:, ::1] grad_weight,        # OUT (out, in) or empty
+                    int activation, floating slope) noexcept nogil:
+    cdef Py_ssize_t n = x.shape[0], k = x.shape[1], m = weight.shape[0], i, j
+    cdef bint want_bias = bias_sum.shape[0] > 0
+    cdef floating g
+    cdef const floating[:, ::1] dz = grad_output if activation == NONE else gz
+    if activation != NONE or want_bias:
+        for i in range(n):
+            for j in range(m):
+                if activation != NONE:
+                    g = _activation_grad(grad_output[i, j], output[i, j], activation, slope)
+                    gz[i, j] = g
+                else:
+                    g = grad_output[i, j]
+                if want_bias:
+                    bias_sum[j] += g
+    if grad_weight.shape[0] > 0:
+        if n > 0:  # gW (out, in) = dz^T (out, N) @ x (N, in)
+            gemm(True, False, m, k, n, 1, &dz[0, 0], m, &x[0, 0], k, 0, &grad_weight[0, 0], k)
+        else:
+            grad_weight[:, :] = 0
+    if grad_input.shape[0] > 0:
+        if m > 0:  # gx (N, in) = dz (N, out) @ W (out, in)
+            gemm(False, False, n, k, m, 1, &dz[0, 0], m, &weight[0, 0], k, 0, &grad_input[0, 0], k)
+        else:
+            grad_input[:, :] = 0
+
+
+def linear_forward(x, weight, bias=None, str activation="none", double negative_slope=0.01):
+    """act(x @ weight.T + bias) for x (N, in), weight (out, in), bias (out,) or None."""
+    x, weight, bias = linear_inputs(x, weight, bias)
+    cdef int code = activation_code(activation, negative_slope)
+    out = np.empty((x.shape[0], weight.shape[0]), dtype=x.dtype)
+    if out.size == 0:
+        return out
+    if bias is None:
+        bias = np.empty(0, dtype=x.dtype)
+    if x.dtype == np.float32:
+        _forward[float](x, weight, bias, out, code, <float>negative_slope)
+    else:
+        _forward[double](x, weight, bias, out, code, negative_slope)
+    return out
+
+
+def linear_backward(grad_output, x, weight, output=None, str activation="none",
+                    double negative_slope=0.01, bint input_grad=True, bint weight_grad=True,
+                    bint bias_grad=True):
+    """(grad_input, grad_weight, grad_bias) of act(x @ weight.T + bias); None where not requested.
+
+    output is the forward's result y, read for the activation's derivative.
+    """
+    x, weight, _ = linear_inputs(x, weight, None)
+    cdef int code = activation_code(activation, negative_slope)
+    grad_output, output = linear_grad_inputs(grad_output, x, weight, output, activation)
+    n, k, m = x.shape[0], x.shape[1], weight.shape[0]
+    dtype = x.dtype
+    grad_input = np.empty((n, k) if input_grad and k > 0 else (0, 0), dtype)
+    grad_weight = np.empty((m, k) if weight_grad and k > 0 else (0, 0), dtype)
+    bias_sum = np.zeros(m if bias_grad else 0, np.float64)
+    gz = np.empty((n, m) if code != NONE else (0, 0), dtype)
+    if output is None:
+        output = gz
+    if n > 0 and m > 0:
+        if dtype == np.float32:
+            _backward[float](grad_output, x, weight, output, gz, bias_sum, grad_input,
+                             grad_weight, code, <float>negative_slope)
+        else:
+            _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
+                              grad_weight, code, negative_slope)
+    else:  # an empty batch or layer: every gradient is zero
+        grad_input, grad_weight = np.zeros_like(grad_input), np.zeros_like(grad_weight)
+    return (grad_input.reshape(n, k) if input_grad else None,
+            grad_weight.reshape(m, k) if weight_grad else None,
+            bias_sum.astype(dtype) if bias_grad else None)

@@ -1,0 +1,22 @@
+"""minigrad: a minimal reverse-mode autograd framework whose hot kernels are Cython compiled to C.
+
+The public API follows PyTorch's: `minigrad.tensor`, `Tensor.backward`, `minigrad.no_grad`,
+`minigrad.nn`, `minigrad.optim`. See README.md and docs/architecture.md.
+"""
+from . import kernels  # first: sets OMP_WAIT_POLICY before any OpenMP runtime loads
+from .tensor import Tensor  # second: tensor.py binds the ops, which need autograd, which needs Tensor
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (arange, empty, empty_like, from_numpy, full, full_like, ones, ones_like,
+                       rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,
+                       zeros_like)
+from .dtypes import *  # noqa: F401,F403  (float32, float64, int64, long, ...)
+from .gradcheck import GradcheckError, gradcheck
+from .kernels import get_backend, get_num_threads, set_backend, set_num_threads
+from .ops import (abs, add, argmax, argmin, cat, clamp, clip, clone, concat, concatenate, cos,
+                  div, elu, eq, exp, expand, flatten, ge, gt, le, leaky_relu, log, log_softmax,
+                  logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg,
+                  permute, pow, relu, reshape, selu, sigmoid, sin, softmax, softplus, sqrt, squeeze,
+                  stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view, where)
+from .random import get_rng_state, manual_seed, set_rng_state
+
+__version__ = "0.1.0"

@@ -1,0 +1,66 @@
+"""Argument checks shared by each compiled kernel and its NumPy twin, so both accept and reject
+exactly the same inputs, with the same messages, before any computation starts."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def float_array(name: str, array: Any, ndim: int, dtype: Any = None) -> np.ndarray:
+    """array as a C-contiguous float32/float64 ndarray of ndim dimensions (and dtype if given)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be float32 or float64, got {array.dtype}")
+    if dtype is not None and array.dtype != dtype:
+        raise TypeError(f"{name} has dtype {array.dtype} but the other inputs are {dtype}")
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {array.shape}")
+    return np.ascontiguousarray(array)
+
+
+def activation_code(activation: str, negative_slope: float) -> int:
+    """The index of activation in ACTIVATIONS (the kernels' switch value)."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    if activation == "leaky_relu" and not negative_slope >= 0:
+        raise ValueError("the fused leaky_relu needs negative_slope >= 0 (its derivative is read "
+                         f"from the output's sign), got {negative_slope}")
+    return ACTIVATIONS.index(activation)
+
+
+def linear_inputs(x: Any, weight: Any, bias: Any) -> tuple:
+    """x (N, in), weight (out, in), bias (out,) or None: contiguous, one float dtype."""
+    x = float_array("input", x, 2)
+    weight = float_array("weight", weight, 2, x.dtype)
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+                         f"{weight.shape} (expected input (N, {weight.shape[1]}))")
+    if bias is not None:
+        bias = float_array("bias", bias, 1, x.dtype)
+        if bias.shape[0] != weight.shape[0]:
+            raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape "
+                             f"{weight.shape} (expected ({weight.shape[0]},))")
+    return x, weight, bias
+
+
+def linear_grad_inputs(grad_output: Any, x: np.ndarray, weight: np.ndarray, output: Any,
+                       activation: str) -> tuple:
+    """grad_output and the saved output, both (N, out), checked against x and weight."""
+    expected = (x.shape[0], weight.shape[0])
+    grad_output = float_array("grad_output", grad_output, 2, x.dtype)
+    if grad_output.shape != expected:
+        raise ValueError(f"linear backward: grad_output has shape {grad_output.shape}, "
+                         f"expected {expected}")
+    if activation != "none":
+        if output is None:
+            raise ValueError(f"linear backward with activation {activation!r} needs output")
+        output = float_array("output", output, 2, x.dtype)
+        if output.shape != expected:
+            raise ValueError(f"linear backward: output has shape {output.shape}, "
+                             f"expected {expected}")
+    return grad_output, output

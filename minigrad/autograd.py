@@ -1,0 +1,226 @@
+"""The autograd engine: Function, its context, grad mode, and the backward graph walk.
+
+An op is a subclass of Function with two static methods working on NumPy arrays:
+
+    forward(ctx, *arrays, **options) -> ndarray
+    backward(ctx, grad_output) -> one gradient (or None) per positional argument of forward
+
+`Function.apply` unwraps Tensors, runs forward, and, when grad mode is on and some input requires
+grad, records the context as the output's node. `run_backward` walks the recorded graph in reverse
+topological order without recursion, sums the gradients flowing into each node, reduces broadcast
+dimensions, accumulates into the leaves' `.grad`, and frees the saved arrays unless retain_graph.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+
+from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# --------------------------------------------------------------------------------------- grad mode
+
+_grad_mode = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded for backward (per thread, as in PyTorch)."""
+    return getattr(_grad_mode, "enabled", True)
+
+
+class set_grad_enabled:
+    """Turn gradient recording on or off; usable as a function, context manager or decorator."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = is_grad_enabled()
+        self.mode = bool(mode)
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self.previous
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+        _grad_mode.enabled = self.previous  # decorating must not change the current mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class _GradModeContext:
+    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        self.previous = is_grad_enabled()
+        _grad_mode.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self.previous
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator that disables gradient recording."""
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that enables gradient recording (e.g. inside no_grad)."""
+
+    mode = True
+
+
+# --------------------------------------------------------------------------------------- Function
+
+
+class Context:
+    """What one recorded op keeps for backward: the Function, its parents and saved arrays.
+
+    Ops may also store plain attributes on it (shapes, options). `parents` holds one entry per
+    positional argument of forward: the input Tensor, or None for a non-tensor argument.
+    """
+
+    __slots__ = ("function", "parents", "needs_input_grad", "saved_tensors", "released",
+                 "__dict__")
+
+    def __init__(self) -> None:
+        self.saved_tensors: tuple = ()
+        self.released = False
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+    def release(self) -> None:
+        """Free what forward saved; a second backward through this node then raises."""
+        self.saved_tensors = ()
+        self.__dict__.clear()
+        self.released = True
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__ + "Backward"
+
+
+class Function:
+    """Base class of every differentiable op (see the module docstring for the contract)."""
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        ctx = Context()
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        record = is_grad_enabled() and any(
+            isinstance(a, Tensor) and a.requires_grad for a in args)
+        if record:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        result = Tensor._make(out)
+        if record:
+            ctx.function = cls
+            ctx.parents = tuple(a if isinstance(a, Tensor) else None for a in args)
+            result.requires_grad = True
+            result._node = ctx
+        return result
+
+
+# --------------------------------------------------------------------------------------- backward
+
+
+def sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Undo broadcasting: sum grad over the dimensions that were broadcast to reach its shape."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def _topological_order(root: Context) -> list[Context]:
+    """Nodes reachable from root, each after all nodes that consume it (iterative DFS)."""
+    post_order: list[Context] = []
+    visited: set[int] = set()
+    stack: list[tuple[Context, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            post_order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node.parents:
+            if parent is not None and parent._node is not None and id(parent._node) not in visited:
+                stack.append((parent._node, False))
+    post_order.reverse()
+    return post_order
+
+
+def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
+    """leaf.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena)."""
+    if leaf.grad is None:
+        leaf.grad = Tensor._make(np.array(grad, dtype=leaf.data.dtype, copy=True))
+    else:
+        np.add(leaf.grad.data, grad, out=leaf.grad.data, casting="unsafe")
+
+
+def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Propagate grad (d output / d root) from root to every leaf that requires grad."""
+    if root._node is None:  # root is itself a leaf
+        _accumulate_leaf(root, grad)
+        return
+    pending: dict[Context, np.ndarray] = {root._node: grad}
+    for node in _topological_order(root._node):
+        grad_out = pending.pop(node, None)
+        if grad_out is None:  # no gradient reached this node
+            continue
+        if node.released:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time ({node.name}): its saved "
+                "arrays were freed. Specify retain_graph=True on the first backward call.")
+        grads = node.function.backward(node, grad_out)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        for parent, needs, g in zip(node.parents, node.needs_input_grad, grads):
+            if not needs or g is None:
+                continue
+            g = sum_to_shape(np.asarray(g), parent.data.shape)
+            if parent._node is None:
+                _accumulate_leaf(parent, g)
+            elif parent._node in pending:
+                pending[parent._node] = pending[parent._node] + g
+            else:
+                pending[parent._node] = g
+        if not retain_graph:
+            node.release()

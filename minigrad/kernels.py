@@ -1,0 +1,95 @@
+"""Choosing a kernel: the compiled module minigrad._C.<stem>, or its NumPy twin.
+
+`load(stem, dtype)` returns a module with the stem's kernel functions. The compiled module is used
+for float32/float64 data unless the NumPy backend is forced, by the environment variable
+MINIGRAD_BACKEND=numpy or by `set_backend("numpy")`. If the compiled modules were not built,
+minigrad says so once and runs on the twins.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+# libgomp threads spin after a parallel region by default and then fight OpenBLAS's threads for the
+# cores (measured in docs/benchmarks.md); passive waiting must be set before libgomp is loaded.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+BACKENDS = ("compiled", "numpy")
+_COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+_backend = os.environ.get("MINIGRAD_BACKEND", "compiled").lower()
+if _backend not in BACKENDS:
+    raise ValueError(f"MINIGRAD_BACKEND must be one of {BACKENDS}, got {_backend!r}")
+_cache: dict[tuple[str, bool], ModuleType] = {}
+_warned_missing = False
+
+
+def set_backend(name: str) -> None:
+    """Force the kernels of every later op: "compiled" (the default) or "numpy" (the twins)."""
+    global _backend
+    if name not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")
+    _backend = name
+
+
+def get_backend() -> str:
+    """The backend requested: "compiled" or "numpy"."""
+    return _backend
+
+
+def _import(stem: str, compiled: bool) -> ModuleType:
+    global _warned_missing
+    if compiled:
+        try:
+            return importlib.import_module(f"minigrad._C.{stem}")
+        except ImportError:
+            if not _warned_missing:
+                warnings.warn("minigrad's compiled kernels are not built; running on the NumPy "
+                              "twins (build with `pip install -e .`)", RuntimeWarning, stacklevel=3)
+                _warned_missing = True
+    return importlib.import_module(f"minigrad._reference.{stem}")
+
+
+def load(stem: str, dtype: Any = np.float32) -> ModuleType:
+    """The kernel module for stem: compiled for float32/float64 unless the twins are forced."""
+    compiled = _backend == "compiled" and dtype in _COMPILED_DTYPES
+    key = (stem, compiled)
+    module = _cache.get(key)
+    if module is None:
+        module = _cache[key] = _import(stem, compiled)
+    return module
+
+
+def compiled_available(stem: str) -> bool:
+    """True when minigrad._C.<stem> was built and imports."""
+    try:
+        importlib.import_module(f"minigrad._C.{stem}")
+    except ImportError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------------------------- threads
+
+_num_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def set_num_threads(n: int) -> None:
+    """Threads for OpenMP kernels and for BLAS (through threadpoolctl), as torch.set_num_threads."""
+    global _num_threads
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"set_num_threads expects a positive int, got {n!r}")
+    from threadpoolctl import threadpool_limits
+
+    _num_threads = int(n)
+    threadpool_limits(limits=_num_threads)
+
+
+def get_num_threads() -> int:
+    """The thread count set by set_num_threads (default: the cores this process may use)."""
+    return int(_num_threads or 1)

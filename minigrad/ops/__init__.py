@@ -1,0 +1,57 @@
+"""The index of minigrad's differentiable ops, with each backward rule in one line.
+
+    op                     forward                      backward (gy = dL/dy)
+    add / sub              a + b, a - b                 ga = gy, gb = +-gy
+    mul / div              a * b, a / b                 ga = gy*b, gb = gy*a;  ga = gy/b, gb = -gy*a/b^2
+    pow                    a ** b                       ga = gy*b*a^(b-1), gb = gy*a^b*log(a)
+    neg, exp, log, sqrt    -x, e^x, ln x, x^(1/2)       -gy, gy*y, gy/x, gy/(2y)
+    abs, sin, cos          |x|, sin x, cos x            gy*sign(x), gy*cos x, -gy*sin x
+    clamp                  min(max(x, lo), hi)          gy where lo <= x <= hi
+    maximum / minimum      elementwise max / min        gy to the larger / smaller, split on ties
+    where                  c ? a : b                    ga = c ? gy : 0, gb = c ? 0 : gy
+    relu, leaky_relu       max(x, 0), x or s*x          gy*(y > 0), gy*(x > 0 ? 1 : s)
+    elu, selu              x or a(e^x - 1) (scaled)     gy*(x > 0 ? 1 : a e^x) (scaled)
+    softplus               log(1 + e^(bx)) / b          gy*sigmoid(bx)
+    sigmoid, tanh          1/(1 + e^-x), tanh x         gy*y(1-y), gy*(1-y^2)
+    sum, mean              reduce over dims             gy broadcast back (mean: / count)
+    var (std = sqrt var)   sum (x-m)^2 / (N - c)        gy*2(x-m)/(N - c)
+    max, min               extremum                     gy to the extremal element(s)
+    logsumexp              m + log sum e^(x-m)          gy*softmax(x)
+    softmax                e^x / sum e^x                y*(gy - sum(gy*y))
+    log_softmax            x - logsumexp(x)             gy - softmax(x)*sum(gy)
+    reshape, permute, ...  views                        the inverse view of gy
+    expand                 broadcast                    gy summed over the expanded dims
+    index                  x[i]                         zeros with gy added at i
+    cat / stack            join along dim               gy split along dim
+    matmul                 a @ b                        ga = gy @ b^T, gb = a^T @ gy
+    linear                 act(x W^T + b)               gz = gy*act'(y); gx = gz W, gW = gz^T x, gb = sum gz
+
+Every one of these is a Function in the module of its family; registry.py lists sample inputs for
+each, and the tests gradcheck them all.
+"""
+from ..tensor import Tensor
+from .activation import elu, leaky_relu, relu, selu, sigmoid, softplus, tanh
+from .elementwise import (abs, add, clamp, clip, clone, cos, div, eq, exp, ge, gt, le, log, lt,
+                          maximum, minimum, mul, ne, neg, pow, sin, sqrt, sub, to_dtype, where)
+from .linear import fused_linear, linear, matmul, mm
+from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
+                     var)
+from .shape import (as_index, cat, concat, concatenate, expand, expand_as, flatten, index,
+                    permute, reshape, squeeze, stack, swapaxes, t, transpose, unsqueeze, view)
+
+# Tensor methods with the same names as the functions above (x.exp(), x.sum(1), x.view(2, 3), ...).
+TENSOR_METHODS = {
+    fn.__name__ if name is None else name: fn for name, fn in [
+        (None, abs), (None, add), (None, clamp), ("clip", clamp), (None, cos), (None, div),
+        (None, exp), (None, log), (None, maximum), (None, minimum), (None, mul), (None, neg),
+        (None, pow), (None, sin), (None, sqrt), (None, sub), (None, relu), (None, sigmoid),
+        (None, tanh), (None, softmax), (None, log_softmax), (None, sum), (None, mean),
+        (None, var), (None, std), (None, max), (None, min), (None, argmax), (None, argmin),
+        (None, logsumexp), (None, reshape), ("view", reshape), (None, permute),
+        (None, transpose), (None, t), (None, flatten), (None, squeeze), (None, unsqueeze),
+        (None, expand), (None, expand_as), (None, matmul), ("eq", eq), ("ne", ne), ("lt", lt),
+        ("le", le), ("gt", gt), ("ge", ge),
+    ]
+}
+for _name, _fn in TENSOR_METHODS.items():
+    setattr(Tensor, _name, _fn)

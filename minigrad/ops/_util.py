@@ -1,0 +1,29 @@
+"""Small helpers shared by the op modules."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+
+def needs(ctx: Any, i: int) -> bool:
+    """Does backward have to produce the gradient of positional input i?"""
+    return ctx.needs_input_grad[i]
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """A dim in [-ndim, ndim) as a non-negative index, or IndexError as in PyTorch."""
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-size}, {size - 1}], but got {dim})")
+    return dim % size
+
+
+def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    """None (all dims), an int or a sequence of ints, as a sorted tuple of non-negative dims."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    normalized = tuple(sorted(normalize_dim(d, ndim) for d in dims))
+    if len(set(normalized)) != len(normalized):
+        raise RuntimeError(f"dim {dim} appears multiple times in the list of dims")
+    return normalized

@@ -1,0 +1,113 @@
+"""matmul (vector, matrix, batched, broadcast) and the fused linear layer act(x W^T + b).
+
+linear runs on the `linear` kernel (csrc/linear.pyx, twin minigrad/_reference/linear.py): one gemm
+forward with bias and activation fused into its output pass, two gemms backward.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import kernels
+from ..autograd import Function
+from ..tensor import Tensor
+from ._util import needs
+
+
+class Matmul(Function):
+    """y = a @ b;  ga = gy @ b^T,  gb = a^T @ gy (1-D operands promoted as NumPy does)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, gy):
+        a, b = ctx.saved_tensors
+        a2 = a[None, :] if a.ndim == 1 else a  # (..., n, k)
+        b2 = b[:, None] if b.ndim == 1 else b  # (..., k, m)
+        if b.ndim == 1:
+            gy = np.expand_dims(gy, -1)
+        if a.ndim == 1:
+            gy = np.expand_dims(gy, -2)
+        ga = gb = None
+        if needs(ctx, 0):
+            ga = gy @ np.swapaxes(b2, -1, -2)
+            ga = ga[..., 0, :] if a.ndim == 1 else ga
+        if needs(ctx, 1):
+            gb = np.swapaxes(a2, -1, -2) @ gy
+            gb = gb[..., 0] if b.ndim == 1 else gb
+        return ga, gb
+
+
+class Linear(Function):
+    """y = act(x W^T + b) over the last dim of x; see the kernel for the fused passes."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, activation="none", negative_slope=0.01):
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        kernel = kernels.load("linear", x.dtype)
+        y = kernel.linear_forward(x2, weight, bias, activation, negative_slope)
+        ctx.save_for_backward(x2, weight, y if activation != "none" else None)
+        ctx.x_shape, ctx.activation, ctx.negative_slope = x.shape, activation, negative_slope
+        return y.reshape(x.shape[:-1] + (weight.shape[0],)) if x.ndim != 2 else y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x2, weight, y = ctx.saved_tensors
+        kernel = kernels.load("linear", x2.dtype)
+        gx, gw, gb = kernel.linear_backward(
+            gy.reshape(-1, weight.shape[0]), x2, weight, y, ctx.activation, ctx.negative_slope,
+            needs(ctx, 0), needs(ctx, 1), len(ctx.needs_input_grad) > 2 and needs(ctx, 2))
+        return (gx.reshape(ctx.x_shape) if gx is not None else None), gw, gb
+
+
+def _matmul_shapes_error(a: tuple, b: tuple) -> ValueError:
+    return ValueError(f"matmul: shapes {a} and {b} cannot be multiplied (the last dim of the "
+                      "first must equal the second-to-last (or only) dim of the second)")
+
+
+def matmul(input: Any, other: Any) -> Tensor:
+    """input @ other with NumPy's (and PyTorch's) rules for 1-D and batched operands."""
+    a = input if isinstance(input, Tensor) else Tensor._make(np.asarray(input))
+    b = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other))
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+        raise _matmul_shapes_error(a.shape, b.shape)
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise _matmul_shapes_error(a.shape, b.shape) from None
+    return Matmul.apply(a, b)
+
+
+mm = matmul
+
+
+def _linear(input: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
+            negative_slope: float) -> Tensor:
+    if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {input.shape} does not match weight of shape "
+                         f"{weight.shape} (expected input (*, {weight.shape[-1]}))")
+    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+        raise TypeError(f"linear: input ({input.dtype}), weight ({weight.dtype}) and bias "
+                        f"({None if bias is None else bias.dtype}) must share one dtype")
+    if bias is None:
+        return Linear.apply(input, weight, activation=activation, negative_slope=negative_slope)
+    return Linear.apply(input, weight, bias, activation=activation, negative_slope=negative_slope)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y = input @ weight.T + bias, weight of shape (out_features, in_features) (PyTorch's F.linear)."""
+    return _linear(input, weight, bias, "none", 0.01)
+
+
+def fused_linear(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                 activation: str = "relu", negative_slope: float = 0.01) -> Tensor:
+    """act(input @ weight.T + bias) in one kernel call: activation is one of "none", "relu",
+    "leaky_relu", "sigmoid", "tanh" (minigrad's addition; equals act(F.linear(...)))."""
+    return _linear(input, weight, bias, activation, negative_slope)

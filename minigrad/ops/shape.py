@@ -1,0 +1,218 @@
+"""Shape ops: reshape/view, transpose, permute, flatten, squeeze, unsqueeze, expand, indexing,
+cat and stack. Forward returns NumPy views where NumPy can; backward moves the gradient back into
+the input's layout.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from ._util import normalize_dim
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise RuntimeError(f"shape {list(shape)} is invalid for input of size {x.size}") \
+                from None
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy.reshape(ctx.shape)
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.inverse = tuple(np.argsort(dims))
+        return np.transpose(x, dims)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return np.transpose(gy, ctx.inverse)
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return gy  # the engine sums the gradient back over the expanded dimensions
+
+
+class Index(Function):
+    """x[index] for basic (ints, slices, None, ...) and integer-array / boolean indices."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        ctx.advanced = any(isinstance(i, np.ndarray) for i in index)
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, gy):
+        gx = np.zeros(ctx.shape, dtype=gy.dtype)
+        if ctx.advanced:
+            np.add.at(gx, ctx.index, gy)  # repeated indices accumulate
+        else:
+            gx[ctx.index] = gy
+        return gx
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return tuple(np.split(gy, ctx.bounds, axis=ctx.dim))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.dim = dim
+        return np.stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return tuple(np.moveaxis(gy, ctx.dim, 0))
+
+
+# ------------------------------------------------------------------------------ public functions
+
+
+def _shape_arg(shape: Sequence[Any]) -> tuple[int, ...]:
+    """reshape(2, 3) and reshape((2, 3)) both mean (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def reshape(input: Tensor, *shape: Any) -> Tensor:
+    return Reshape.apply(input, shape=_shape_arg(shape))
+
+
+view = reshape
+
+
+def permute(input: Tensor, *dims: Any) -> Tensor:
+    dims = tuple(normalize_dim(d, input.ndim) for d in _shape_arg(dims))
+    if sorted(dims) != list(range(input.ndim)):
+        raise RuntimeError(f"permute(): dims {dims} are not a permutation of the "
+                           f"{input.ndim} dimensions")
+    return Permute.apply(input, dims=dims)
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    dims = list(range(input.ndim))
+    a, b = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
+    dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(input, dims=tuple(dims)) if input.ndim > 1 else input
+
+
+swapaxes = transpose
+
+
+def t(input: Tensor) -> Tensor:
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but got {input.ndim}")
+    return transpose(input, 0, -1)
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if input.ndim == 0:
+        return reshape(input, 1)
+    start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    merged = math.prod(input.shape[start:end + 1])
+    return Reshape.apply(input, shape=input.shape[:start] + (merged,) + input.shape[end + 1:])
+
+
+def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
+    if dim is None:
+        shape = tuple(s for s in input.shape if s != 1)
+    else:
+        dims = {normalize_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
+        shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+    return Reshape.apply(input, shape=shape)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    dim = normalize_dim(dim, input.ndim + 1)
+    return Reshape.apply(input, shape=input.shape[:dim] + (1,) + input.shape[dim:])
+
+
+def expand(input: Tensor, *sizes: Any) -> Tensor:
+    """Broadcast to sizes; -1 keeps a dimension's size (a view, as in PyTorch)."""
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - input.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({input.ndim})")
+    shape = tuple(input.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    try:
+        np.broadcast_shapes(input.shape, shape)
+    except ValueError:
+        raise RuntimeError(f"expand: the shape {input.shape} cannot be expanded to "
+                           f"{list(sizes)}") from None
+    return Expand.apply(input, shape=shape)
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    return expand(input, other.shape)
+
+
+def as_index(index: Any) -> Any:
+    """An index with every Tensor (or list) in it turned into an ndarray."""
+    def convert(part: Any) -> Any:
+        if isinstance(part, Tensor):
+            return part.data
+        if isinstance(part, list):
+            return np.asarray(part)
+        return part
+
+    return tuple(convert(p) for p in index) if isinstance(index, tuple) else (convert(index),)
+
+
+def index(input: Tensor, idx: Any) -> Tensor:
+    return Index.apply(input, index=as_index(idx))
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    if len(tensors) == 0:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+    dim = normalize_dim(dim, tensors[0].ndim)
+    reference = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.ndim != len(reference) or any(
+                a != b for d, (a, b) in enumerate(zip(t.shape, reference)) if d != dim):
+            raise ValueError(f"cat(): sizes of tensors must match except in dimension {dim}; "
+                             f"tensor 0 has shape {reference}, tensor {i} has shape {t.shape}")
+    return Cat.apply(*tensors, dim=dim)
+
+
+concatenate = concat = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    if len(tensors) == 0:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack expects each tensor to be equal size, got shapes {sorted(shapes)}")
+    return Stack.apply(*tensors, dim=normalize_dim(dim, tensors[0].ndim + 1))

@@ -1,0 +1,170 @@
+"""Every differentiable op with sample inputs; tests/test_registry.py gradchecks each entry in
+float64 under both backends and compares the backends' forward and backward results.
+
+An entry is `OpInfo(name, op, samples)`: `samples(rng)` returns `Sample`s whose `args` are passed
+to `op` after conversion: float ndarrays become tensors that require grad, other ndarrays become
+tensors that don't, anything else (ints, tuples, strings) is passed as is. Shapes are small (the
+gradcheck perturbs every element) and chosen to exercise broadcasting, keepdim, negative dims and
+batched matmul. Inputs stay away from kinks (|x| > 0.1 for relu, abs, ...) and from ties.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+import minigrad as mg
+import minigrad.nn.functional as F
+
+
+@dataclass(frozen=True)
+class Sample:
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    name: str
+    op: Callable[..., Any]
+    samples: Callable[[np.random.Generator], list[Sample]]
+
+
+def uniform(rng: np.random.Generator, *shape: int, low: float = -1.0,
+            high: float = 1.0) -> np.ndarray:
+    return rng.uniform(low, high, shape)
+
+
+def away_from_zero(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Values in +-[0.1, 1], for ops with a kink at 0."""
+    return rng.uniform(0.1, 1.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def positive(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def distinct(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Values with no ties (spaced >= 0.05 apart), for max/min/sort-like ops."""
+    size = int(np.prod(shape))
+    return (rng.permutation(size) * 0.05 - 0.5 + rng.uniform(0, 0.01, size)).reshape(shape)
+
+
+def binary(rng: np.random.Generator, make: Callable = uniform) -> list[Sample]:
+    """Same shapes, broadcasting both ways, and a scalar-shaped operand."""
+    return [Sample((make(rng, 2, 3), make(rng, 2, 3))),
+            Sample((make(rng, 2, 1, 3), make(rng, 4, 1))),
+            Sample((make(rng, 3), make(rng, 2, 3))),
+            Sample((make(rng, 2, 3), make(rng)))]
+
+
+def unary(make: Callable = uniform, **kwargs: Any) -> Callable[[np.random.Generator], list]:
+    return lambda rng: [Sample((make(rng, 2, 3),), kwargs), Sample((make(rng, 4),), kwargs)]
+
+
+def reduction(make: Callable = uniform) -> Callable[[np.random.Generator], list]:
+    return lambda rng: [Sample((make(rng, 2, 3),)),
+                        Sample((make(rng, 2, 3, 2),), {"dim": 1}),
+                        Sample((make(rng, 2, 3, 2),), {"dim": -1, "keepdim": True}),
+                        Sample((make(rng, 2, 3, 2),), {"dim": (0, 2)})]
+
+
+REGISTRY: list[OpInfo] = [
+    # elementwise arithmetic (operators and functions)
+    OpInfo("add", mg.add, binary),
+    OpInfo("add_alpha", lambda a, b: mg.add(a, b, alpha=0.5), binary),
+    OpInfo("sub", lambda a, b: a - b, binary),
+    OpInfo("mul", lambda a, b: a * b, binary),
+    OpInfo("div", lambda a, b: a / b, lambda rng: binary(rng, positive)),
+    OpInfo("pow", lambda a, b: a ** b, lambda rng: binary(rng, positive)),
+    OpInfo("pow_scalar_exponent", lambda a: a ** 3, unary()),
+    OpInfo("pow_scalar_base", lambda a: 2.0 ** a, unary()),
+    OpInfo("rsub_scalar", lambda a: 1.0 - a, unary()),
+    OpInfo("rdiv_scalar", lambda a: 1.0 / a, unary(positive)),
+    OpInfo("neg", lambda a: -a, unary()),
+    OpInfo("exp", mg.exp, unary()),
+    OpInfo("log", mg.log, unary(positive)),
+    OpInfo("sqrt", mg.sqrt, unary(positive)),
+    OpInfo("abs", mg.abs, unary(away_from_zero)),
+    OpInfo("sin", mg.sin, unary()),
+    OpInfo("cos", mg.cos, unary()),
+    OpInfo("clamp", mg.clamp, lambda rng: [
+        Sample((away_from_zero(rng, 2, 3),), {"min": -0.05, "max": 0.05}),
+        Sample((away_from_zero(rng, 4),), {"min": 0.0})]),
+    OpInfo("maximum", mg.maximum, lambda rng: binary(rng, distinct)),
+    OpInfo("minimum", mg.minimum, lambda rng: binary(rng, distinct)),
+    OpInfo("where", mg.where, lambda rng: [
+        Sample((uniform(rng, 2, 3) > 0, uniform(rng, 2, 3), uniform(rng, 3)))]),
+    OpInfo("to_double", lambda a: a.double() * 2, unary()),
+    OpInfo("clone", mg.clone, unary()),
+    # activations
+    OpInfo("relu", mg.relu, unary(away_from_zero)),
+    OpInfo("leaky_relu", F.leaky_relu, unary(away_from_zero, negative_slope=0.2)),
+    OpInfo("elu", F.elu, unary(away_from_zero, alpha=0.7)),
+    OpInfo("selu", F.selu, unary(away_from_zero)),
+    OpInfo("softplus", F.softplus, lambda rng: [
+        Sample((uniform(rng, 2, 3),), {"beta": 2.0}),
+        Sample((uniform(rng, 4, low=-2, high=2),), {"beta": 10.0, "threshold": 5.0})]),
+    OpInfo("sigmoid", mg.sigmoid, unary()),
+    OpInfo("tanh", mg.tanh, unary()),
+    # reductions
+    OpInfo("sum", mg.sum, reduction()),
+    OpInfo("mean", mg.mean, reduction()),
+    OpInfo("var", mg.var, lambda rng: reduction()(rng) + [
+        Sample((uniform(rng, 3, 2),), {"dim": 0, "correction": 0})]),
+    OpInfo("std", mg.std, lambda rng: reduction()(rng) + [
+        Sample((uniform(rng, 3, 2),), {"dim": 0, "unbiased": False})]),
+    OpInfo("max", lambda a, **kw: mg.max(a, **kw)[0] if "dim" in kw else mg.max(a), lambda rng: [
+        Sample((distinct(rng, 2, 3),)),
+        Sample((distinct(rng, 2, 3, 2),), {"dim": 1}),
+        Sample((distinct(rng, 2, 3),), {"dim": -1, "keepdim": True})]),
+    OpInfo("max_ties", mg.max, lambda rng: [Sample((np.array([0.5, 0.5, -1.0]),))]),
+    OpInfo("min", lambda a, **kw: mg.min(a, **kw)[0] if "dim" in kw else mg.min(a), lambda rng: [
+        Sample((distinct(rng, 2, 3),)),
+        Sample((distinct(rng, 2, 3, 2),), {"dim": 0})]),
+    OpInfo("logsumexp", mg.logsumexp, lambda rng: [
+        Sample((uniform(rng, 2, 3),), {"dim": 1}),
+        Sample((uniform(rng, 2, 3, 2),), {"dim": (0, -1), "keepdim": True})]),
+    OpInfo("softmax", mg.softmax, lambda rng: [
+        Sample((uniform(rng, 2, 3),), {"dim": 1}),
+        Sample((uniform(rng, 2, 3, 2),), {"dim": 0})]),
+    OpInfo("log_softmax", mg.log_softmax, lambda rng: [
+        Sample((uniform(rng, 2, 3),), {"dim": -1}),
+        Sample((uniform(rng, 2, 3, 2),), {"dim": 1})]),
+    # shape
+    OpInfo("reshape", mg.reshape, lambda rng: [Sample((uniform(rng, 2, 3), (3, -1)))]),
+    OpInfo("view", lambda a: a.view(-1), unary()),
+    OpInfo("transpose", mg.transpose, lambda rng: [Sample((uniform(rng, 2, 3, 2), 0, -1))]),
+    OpInfo("T", lambda a: a.T, unary()),
+    OpInfo("permute", mg.permute, lambda rng: [Sample((uniform(rng, 2, 3, 2), (2, 0, 1)))]),
+    OpInfo("flatten", mg.flatten, lambda rng: [Sample((uniform(rng, 2, 3, 2),), {"start_dim": 1})]),
+    OpInfo("squeeze", mg.squeeze, lambda rng: [Sample((uniform(rng, 2, 1, 3),), {"dim": 1}),
+                                               Sample((uniform(rng, 1, 3, 1),))]),
+    OpInfo("unsqueeze", mg.unsqueeze, lambda rng: [Sample((uniform(rng, 2, 3), -1))]),
+    OpInfo("expand", lambda a: a.expand(2, -1, 3) * 1.0, lambda rng: [
+        Sample((uniform(rng, 4, 1),))]),
+    OpInfo("index_basic", lambda a: a[1:, ::2], lambda rng: [Sample((uniform(rng, 3, 4),))]),
+    OpInfo("index_int_array", lambda a, i: a[i], lambda rng: [
+        Sample((uniform(rng, 3, 4), np.array([0, 2, 0])))]),
+    OpInfo("index_mixed", lambda a: a[[0, 1], 1:], lambda rng: [Sample((uniform(rng, 3, 4),))]),
+    OpInfo("cat", lambda a, b: mg.cat([a, b], dim=-1), lambda rng: [
+        Sample((uniform(rng, 2, 3), uniform(rng, 2, 1)))]),
+    OpInfo("stack", lambda a, b: mg.stack([a, b], dim=1), lambda rng: [
+        Sample((uniform(rng, 2, 3), uniform(rng, 2, 3)))]),
+    # linear algebra
+    OpInfo("matmul", mg.matmul, lambda rng: [
+        Sample((uniform(rng, 2, 3), uniform(rng, 3, 4))),
+        Sample((uniform(rng, 3), uniform(rng, 3, 2))),
+        Sample((uniform(rng, 2, 3), uniform(rng, 3))),
+        Sample((uniform(rng, 3), uniform(rng, 3))),
+        Sample((uniform(rng, 2, 2, 3), uniform(rng, 3, 2))),
+        Sample((uniform(rng, 2, 1, 2, 3), uniform(rng, 3, 3, 2)))]),
+    OpInfo("linear", F.linear, lambda rng: [
+        Sample((uniform(rng, 4, 3), uniform(rng, 5, 3), uniform(rng, 5))),
+        Sample((uniform(rng, 2, 2, 3), uniform(rng, 2, 3))),
+        Sample((uniform(rng, 3), uniform(rng, 2, 3), uniform(rng, 2)))]),
+    OpInfo("fused_linear", F.fused_linear, lambda rng: [
+        Sample((uniform(rng, 4, 3), uniform(rng, 5, 3), uniform(rng, 5)), {"activation": act})
+        for act in ("relu", "leaky_relu", "sigmoid", "tanh")]),
+]

@@ -1,0 +1,289 @@
+"""Tensor: an ndarray (`data`), its gradient (`grad`), `requires_grad`, and operator sugar.
+
+Everything a Tensor computes is delegated to the ops in minigrad.ops; this file only gives the
+PyTorch-style names. One deliberate difference from PyTorch: `Tensor.data` is the NumPy array itself.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+Scalar = int | float | bool
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it for backward.
+
+    Build tensors with `minigrad.tensor(data, dtype=None, requires_grad=False)` (or `Tensor(data)`,
+    which infers the dtype the same way). `_node` is the recorded op that produced this tensor
+    (None for leaves).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "__weakref__")
+    __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        from .creation import as_array
+
+        self.data = as_array(data, None)
+        self.grad: Tensor | None = None
+        self.requires_grad = False
+        self._node = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:
+        """Wrap an ndarray without copying or checking (the hot path of every op)."""
+        t = cls.__new__(cls)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._node = None
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Any:
+        return self._node
+
+    @property
+    def T(self) -> Tensor:
+        return _ops.permute(self, tuple(reversed(range(self.ndim))))
+
+    @property
+    def mT(self) -> Tensor:
+        return _ops.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = ""
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras += f", dtype={self.data.dtype}"
+        if self._node is not None:
+            extras += f", grad_fn=<{self._node.name}>"
+        elif self.requires_grad:
+            extras += ", requires_grad=True"
+        return f"tensor({body}{extras})"
+
+    # ------------------------------------------------------------------ autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients, "
+                               f"got {self.data.dtype}")
+        if not requires_grad and self._node is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; "
+                               "use detach() to get a tensor that does not require grad")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (PyTorch's Tensor.backward)."""
+        from .autograd import run_backward
+
+        if not self.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs; "
+                                   f"pass gradient= for an output of shape {self.shape}")
+            grad = np.ones_like(self.data)
+        else:
+            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+                              dtype=self.data.dtype)
+            if grad.shape != self.data.shape:
+                raise RuntimeError(f"Mismatch in shape: gradient has a shape of {grad.shape} and "
+                                   f"output has a shape of {self.data.shape}")
+        run_backward(self, grad, retain_graph)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data, cut from the graph."""
+        return Tensor._make(self.data)
+
+    def detach_(self) -> Tensor:
+        self._node = None
+        self.requires_grad = False
+        return self
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def item(self) -> Scalar:
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to "
+                               "a Python scalar")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.data.item())
+
+    def __index__(self) -> int:
+        return int(self.data.item())
+
+    def to(self, dtype: Any) -> Tensor:
+        return _ops.to_dtype(self, np.dtype(dtype))
+
+    def float(self) -> Tensor:
+        return self.to(np.float32)
+
+    def double(self) -> Tensor:
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        return self.to(np.int64)
+
+    def int(self) -> Tensor:
+        return self.to(np.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(np.bool_)
+
+    def clone(self) -> Tensor:
+        return _ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def is_contiguous(self) -> bool:
+        return bool(self.data.flags.c_contiguous)
+
+    # ------------------------------------------------------------------ in-place (no graph)
+    def _check_inplace(self) -> None:
+        from .autograd import is_grad_enabled
+
+        if self.requires_grad and is_grad_enabled():
+            kind = "leaf Variable" if self._node is None else "tensor that is part of a graph"
+            raise RuntimeError(f"a {kind} that requires grad is being used in an in-place "
+                               "operation; wrap it in minigrad.no_grad() or use an out-of-place op")
+
+    def _inplace(self, ufunc: np.ufunc, other: Any) -> Tensor:
+        self._check_inplace()
+        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+              casting="same_kind")
+        return self
+
+    def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
+        return self._inplace(np.add, other if alpha == 1 else _scaled(other, alpha))
+
+    def sub_(self, other: Any, alpha: Scalar = 1) -> Tensor:
+        return self._inplace(np.subtract, other if alpha == 1 else _scaled(other, alpha))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._inplace(np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        return self._inplace(np.true_divide, other)
+
+    def zero_(self) -> Tensor:
+        self._check_inplace()
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value: Scalar) -> Tensor:
+        self._check_inplace()
+        self.data[...] = value
+        return self
+
+    def copy_(self, src: Any) -> Tensor:
+        self._check_inplace()
+        np.copyto(self.data, src.data if isinstance(src, Tensor) else np.asarray(src),
+                  casting="same_kind")
+        return self
+
+    def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
+        self._check_inplace()
+        np.clip(self.data, min, max, out=self.data)
+        return self
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._check_inplace()
+        self.data[_ops.as_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Tensor: return _ops.add(self, other)
+    def __radd__(self, other: Any) -> Tensor: return _ops.add(other, self)
+    def __sub__(self, other: Any) -> Tensor: return _ops.sub(self, other)
+    def __rsub__(self, other: Any) -> Tensor: return _ops.sub(other, self)
+    def __mul__(self, other: Any) -> Tensor: return _ops.mul(self, other)
+    def __rmul__(self, other: Any) -> Tensor: return _ops.mul(other, self)
+    def __truediv__(self, other: Any) -> Tensor: return _ops.div(self, other)
+    def __rtruediv__(self, other: Any) -> Tensor: return _ops.div(other, self)
+    def __pow__(self, other: Any) -> Tensor: return _ops.pow(self, other)
+    def __rpow__(self, other: Any) -> Tensor: return _ops.pow(other, self)
+    def __matmul__(self, other: Any) -> Tensor: return _ops.matmul(self, other)
+    def __rmatmul__(self, other: Any) -> Tensor: return _ops.matmul(other, self)
+    def __neg__(self) -> Tensor: return _ops.neg(self)
+    def __pos__(self) -> Tensor: return self
+    def __abs__(self) -> Tensor: return _ops.abs(self)
+    def __getitem__(self, index: Any) -> Tensor: return _ops.index(self, index)
+
+    # comparisons: boolean tensors outside the graph
+    def __lt__(self, other: Any) -> Tensor: return _ops.lt(self, other)
+    def __le__(self, other: Any) -> Tensor: return _ops.le(self, other)
+    def __gt__(self, other: Any) -> Tensor: return _ops.gt(self, other)
+    def __ge__(self, other: Any) -> Tensor: return _ops.ge(self, other)
+    def __eq__(self, other: Any) -> Tensor: return _ops.eq(self, other)  # type: ignore[override]
+    def __ne__(self, other: Any) -> Tensor: return _ops.ne(self, other)  # type: ignore[override]
+    __hash__ = object.__hash__
+
+
+def _scaled(other: Any, alpha: Scalar) -> Any:
+    return (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor; bind the module after the class exists)

@@ -1,0 +1,44 @@
+"""Build the Cython kernels in csrc/ into the extension modules minigrad._C.<stem>.
+
+Every csrc/<stem>.pyx becomes minigrad._C.<stem>; .pxd files are shared declarations only.
+Compiler directives are set here once. MINIGRAD_DEBUG=1 turns Cython's safety checks back on
+(bounds, wraparound, initialized memoryviews, overflow) and builds with -O0 -g.
+"""
+import os
+from pathlib import Path
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+DEBUG = os.environ.get("MINIGRAD_DEBUG", "0") == "1"
+
+directives = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "overflowcheck": DEBUG,
+    "cdivision": not DEBUG,
+    "embedsignature": True,
+}
+compile_args = ["-fopenmp"] + (["-O0", "-g"] if DEBUG else ["-O3"])
+link_args = ["-fopenmp"]
+
+extensions = [
+    Extension(
+        f"minigrad._C.{pyx.stem}",
+        [str(pyx)],
+        extra_compile_args=compile_args,
+        extra_link_args=link_args,
+    )
+    for pyx in sorted(Path("csrc").glob("*.pyx"))
+]
+
+setup(
+    ext_modules=cythonize(
+        extensions,
+        compiler_directives=directives,
+        include_path=["csrc"],
+        build_dir="build/cython",
+    ),
+)
