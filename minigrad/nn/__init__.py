@@ -1,2 +1,4 @@
-"""minigrad.nn: functional ops (minigrad.nn.functional), modules and initializers."""
-from . import functional
+"""minigrad.nn: modules, the functional API (minigrad.nn.functional) and initializers."""
+from . import functional, init
+from .layers import FusedLinear, Linear, Sequential
+from .module import Module, Parameter

@@ -1,0 +1,82 @@
+"""Layers without a kernel family of their own: Linear (on the fused linear kernel) and
+containers."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import ops
+from ..creation import empty
+from ..tensor import Tensor
+from . import init
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x W^T + b with weight (out_features, in_features), PyTorch's layout and default init:
+    W ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)), and b ~ U(-1/sqrt(in), 1/sqrt(in)).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return ops.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class FusedLinear(Linear):
+    """Linear followed by an activation, computed by one fused kernel call (minigrad's addition):
+    `FusedLinear(784, 1024, activation="relu")` equals `Sequential(Linear(784, 1024), ReLU())`."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 activation: str = "relu", negative_slope: float = 0.01, dtype: Any = None) -> None:
+        super().__init__(in_features, out_features, bias, dtype)
+        self.activation, self.negative_slope = activation, negative_slope
+
+    def forward(self, input: Tensor) -> Tensor:
+        return ops.fused_linear(input, self.weight, self.bias, self.activation,
+                                self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", activation={self.activation!r}"
+
+
+class Sequential(Module):
+    """Modules applied in order; indexable and iterable as PyTorch's."""
+
+    def __init__(self, *modules: Module) -> None:
+        super().__init__()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def forward(self, input: Any) -> Any:
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
