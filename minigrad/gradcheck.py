@@ -83,8 +83,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
             if bad.any():
                 i, j = map(int, np.argwhere(bad)[0])
                 message = (f"Jacobian mismatch for output {k} with respect to input {position}, "
-                           f"output element {i}, input element {j}: analytic {actual[i, j]!r}, "
-                           f"numerical {expected[i, j]!r} ({int(bad.sum())} of {bad.size} "
+                           f"output element {i}, input element {j}: analytic {float(actual[i, j])!r}, "
+                           f"numerical {float(expected[i, j])!r} ({int(bad.sum())} of {bad.size} "
                            "entries differ)")
                 if raise_exception:
                     raise GradcheckError(message)

@@ -86,7 +86,7 @@ class Extremum(Function):
                                "tensor")
         if dim is None:
             y = np.max(x) if largest else np.min(x)
-            ctx.save_for_backward(x == y)
+            ctx.save_for_backward((x == y) | (np.isnan(x) & np.isnan(y)))  # NaN is the extremum
             return y
         pick = np.argmax if largest else np.argmin
         index = np.expand_dims(pick(x, axis=dim), dim)
