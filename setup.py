@@ -3,6 +3,8 @@
 Every csrc/<stem>.pyx becomes minigrad._C.<stem>; .pxd files are shared declarations only.
 Compiler directives are set here once. MINIGRAD_DEBUG=1 turns Cython's safety checks back on
 (bounds, wraparound, initialized memoryviews, overflow) and builds with -O0 -g.
+MINIGRAD_SANITIZE=address builds the release directives under AddressSanitizer (.ci/run uses it;
+Python must then run with libasan preloaded, see .ci/run).
 """
 import os
 from pathlib import Path
@@ -21,8 +23,14 @@ directives = {
     "cdivision": not DEBUG,
     "embedsignature": True,
 }
+SANITIZE = os.environ.get("MINIGRAD_SANITIZE", "")
+
 compile_args = ["-fopenmp"] + (["-O0", "-g"] if DEBUG else ["-O3"])
 link_args = ["-fopenmp"]
+if SANITIZE:
+    sanitizer = [f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer", "-g"]
+    compile_args += sanitizer
+    link_args += sanitizer
 
 extensions = [
     Extension(
