@@ -28,33 +28,53 @@ cdef enum:
     TANH = 4
 
 
-cdef inline floating _activate(floating z, int activation, floating slope) noexcept nogil:
-    # Comparisons are written so that NaN falls through to z: NaN propagates.
+cdef inline void _bias_activate_row(floating* z, const floating* bias, Py_ssize_t m,
+                                   int activation, floating slope) noexcept nogil:
+    """z[j] = act(z[j] + bias[j]) over one output row, z in place; bias may be NULL.
+
+    One loop per activation, so each is a branch-free loop the compiler vectorizes. Comparisons
+    are written so that NaN falls through to z: NaN propagates.
+    """
+    cdef Py_ssize_t j
+    if bias != NULL:
+        for j in range(m):
+            z[j] += bias[j]
     if activation == RELU:
-        return 0 if z < 0 else z
-    if activation == LEAKY_RELU:
-        return z * slope if z < 0 else z
-    if activation == SIGMOID:  # stable on both sides: exp of a non-positive number only
-        if z >= 0:
-            return 1 / (1 + exp(-z))
-        return exp(z) / (1 + exp(z))
-    if activation == TANH:
-        return tanh(z)
-    return z
+        for j in range(m):
+            z[j] = 0 if z[j] < 0 else z[j]
+    elif activation == LEAKY_RELU:
+        for j in range(m):
+            z[j] = z[j] * slope if z[j] < 0 else z[j]
+    elif activation == SIGMOID:  # stable on both sides: exp of a non-positive number only
+        for j in range(m):
+            z[j] = 1 / (1 + exp(-z[j])) if z[j] >= 0 else exp(z[j]) / (1 + exp(z[j]))
+    elif activation == TANH:
+        for j in range(m):
+            z[j] = tanh(z[j])
 
 
-cdef inline floating _activation_grad(floating gy, floating y, int activation,
-                                      floating slope) noexcept nogil:
-    # dL/dz from dL/dy and y = act(z).
+cdef inline void _activation_grad_row(const floating* gy, const floating* y, floating* gz,
+                                      Py_ssize_t m, int activation, floating slope) noexcept nogil:
+    """gz[j] = dL/dz from dL/dy and y = act(z) over one row: each derivative is a function of y.
+
+    g is loaded unconditionally so that the relu selects compile to vector blends, not branches.
+    """
+    cdef Py_ssize_t j
+    cdef floating g
     if activation == RELU:
-        return gy if y > 0 else 0
-    if activation == LEAKY_RELU:
-        return gy if y > 0 else gy * slope
-    if activation == SIGMOID:
-        return gy * y * (1 - y)
-    if activation == TANH:
-        return gy * (1 - y * y)
-    return gy
+        for j in range(m):
+            g = gy[j]
+            gz[j] = g if y[j] > 0 else 0
+    elif activation == LEAKY_RELU:
+        for j in range(m):
+            g = gy[j]
+            gz[j] = g if y[j] > 0 else g * slope
+    elif activation == SIGMOID:
+        for j in range(m):
+            gz[j] = gy[j] * y[j] * (1 - y[j])
+    elif activation == TANH:
+        for j in range(m):
+            gz[j] = gy[j] * (1 - y[j] * y[j])
 
 
 cdef void _forward(const floating[:, ::1] x,       # IN  (N, in)
@@ -62,19 +82,16 @@ cdef void _forward(const floating[:, ::1] x,       # IN  (N, in)
                    const floating[::1] bias,       # IN  (out,) or empty
                    floating[:, ::1] out,           # OUT (N, out)
                    int activation, floating slope) noexcept nogil:
-    cdef Py_ssize_t n = x.shape[0], k = x.shape[1], m = weight.shape[0], i, j
-    cdef bint has_bias = bias.shape[0] > 0
-    cdef floating z
+    cdef Py_ssize_t n = x.shape[0], k = x.shape[1], m = weight.shape[0], i
+    cdef const floating* bias_ptr = &bias[0] if bias.shape[0] > 0 else NULL
     if k > 0:
         gemm(False, True, n, m, k, 1, &x[0, 0], k, &weight[0, 0], k, 0, &out[0, 0], m)
     else:
         out[:, :] = 0
-    if not has_bias and activation == NONE:
+    if bias_ptr == NULL and activation == NONE:
         return
     for i in range(n):
-        for j in range(m):
-            z = out[i, j] + bias[j] if has_bias else out[i, j]
-            out[i, j] = _activate(z, activation, slope)
+        _bias_activate_row(&out[i, 0], bias_ptr, m, activation, slope)
 
 
 cdef void _backward(const floating[:, ::1] grad_output,  # IN  (N, out)
@@ -87,19 +104,14 @@ cdef void _backward(const floating[:, ::1] grad_output,  # IN  (N, out)
                     floating[:, ::1] grad_weight,        # OUT (out, in) or empty
                     int activation, floating slope) noexcept nogil:
     cdef Py_ssize_t n = x.shape[0], k = x.shape[1], m = weight.shape[0], i, j
-    cdef bint want_bias = bias_sum.shape[0] > 0
-    cdef floating g
     cdef const floating[:, ::1] dz = grad_output if activation == NONE else gz
-    if activation != NONE or want_bias:
-        for i in range(n):
+    for i in range(n):
+        if activation != NONE:
+            _activation_grad_row(&grad_output[i, 0], &output[i, 0], &gz[i, 0], m, activation,
+                                 slope)
+        if bias_sum.shape[0] > 0:
             for j in range(m):
-                if activation != NONE:
-                    g = _activation_grad(grad_output[i, j], output[i, j], activation, slope)
-                    gz[i, j] = g
-                else:
-                    g = grad_output[i, j]
-                if want_bias:
-                    bias_sum[j] += g
+                bias_sum[j] += dz[i, j]
     if grad_weight.shape[0] > 0:
         if n > 0:  # gW (out, in) = dz^T (out, N) @ x (N, in)
             gemm(True, False, m, k, n, 1, &dz[0, 0], m, &x[0, 0], k, 0, &grad_weight[0, 0], k)
