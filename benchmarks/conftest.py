@@ -1,6 +1,7 @@
 """Shared benchmark plumbing: every group times one case under several implementations
 ("compiled", "numpy-twin", "torch", baselines such as "gemm-x3"), and at the end of the run this
-prints, per group, each implementation's median time divided by the compiled kernel's."""
+prints, per group, each implementation's minimum and median time and their ratios to the compiled
+kernel's (the minimum is the steadier figure on a shared machine)."""
 from collections import defaultdict
 
 import pytest
@@ -19,12 +20,14 @@ def pytest_terminal_summary(terminalreporter, config):
     session = getattr(config, "_benchmarksession", None)
     if session is None or not session.benchmarks:
         return
-    medians: dict[str, dict[str, float]] = defaultdict(dict)
+    stats: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for bench in session.benchmarks:
-        medians[bench.group][bench.param or bench.name] = bench.stats.median
-    terminalreporter.section("median time relative to the compiled kernel (lower is faster)")
-    for group, times in medians.items():
+        stats[bench.group][bench.param or bench.name] = (bench.stats.min, bench.stats.median)
+    terminalreporter.section("time (min / median) and ratio to the compiled kernel (lower is faster)")
+    for group, times in stats.items():
+        terminalreporter.write_line(f"{group}:")
         base = times.get("compiled")
-        cells = [f"{impl} {t * 1e3:.3f} ms" + (f" ({t / base:.2f}x)" if base else "")
-                 for impl, t in times.items()]
-        terminalreporter.write_line(f"{group}: " + "; ".join(cells))
+        for impl, (fastest, median) in times.items():
+            ratios = f"  {fastest / base[0]:5.2f}x / {median / base[1]:5.2f}x" if base else ""
+            terminalreporter.write_line(
+                f"  {impl:<14} {fastest * 1e3:9.3f} ms / {median * 1e3:9.3f} ms{ratios}")
