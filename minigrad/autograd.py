@@ -136,11 +136,18 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         ctx = Context()
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-        record = is_grad_enabled() and any(
-            isinstance(a, Tensor) and a.requires_grad for a in args)
+        arrays = []
+        needs_input_grad = []
+        for a in args:  # one pass: this is the hot path of every op
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                needs_input_grad.append(a.requires_grad)
+            else:
+                arrays.append(a)
+                needs_input_grad.append(False)
+        record = True in needs_input_grad and is_grad_enabled()
         if record:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+            ctx.needs_input_grad = tuple(needs_input_grad)
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -215,7 +222,9 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
         for parent, needs, g in zip(node.parents, node.needs_input_grad, grads):
             if not needs or g is None:
                 continue
-            g = sum_to_shape(np.asarray(g), parent.data.shape)
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)
+            g = sum_to_shape(g, parent.data.shape)
             if parent._node is None:
                 _accumulate_leaf(parent, g)
             elif parent._node in pending:
