@@ -3,7 +3,7 @@
 Every csrc/<stem>.pyx becomes minigrad._C.<stem>; .pxd files are shared declarations only.
 Compiler directives are set here once. MINIGRAD_DEBUG=1 turns Cython's safety checks back on
 (bounds, wraparound, initialized memoryviews, overflow) and builds with -O0 -g.
-MINIGRAD_SANITIZE=address builds the release directives under AddressSanitizer (.ci/run uses it;
+MINIGRAD_SANITIZE=address,undefined (any -fsanitize= list) builds the release directives under AddressSanitizer (.ci/run uses it;
 Python must then run with libasan preloaded, see .ci/run).
 """
 import os

@@ -9,6 +9,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad import kernels
 from minigrad._reference import linear as twin
+from conftest import assert_projected_gradients_match
 
 compiled = pytest.importorskip("minigrad._C.linear", reason="compiled kernels are not built")
 
@@ -200,3 +201,13 @@ def test_linear_matches_pytorch(rng):
 def test_functional_linear_rejects_mixed_dtypes():
     with pytest.raises(TypeError, match="share one dtype"):
         F.linear(mg.ones(2, 3), mg.ones(4, 3, dtype=mg.float64))
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-3), (np.float64, 1e-6)])
+@pytest.mark.parametrize("activation", ["none", "tanh", "sigmoid"])
+def test_large_layer_gradients_along_a_random_direction(backend, rng, dtype, rtol, activation):
+    x, w, b = inputs(rng, 64, 300, 200, dtype)
+    w /= np.sqrt(300)  # keep the pre-activations O(1), where tanh and sigmoid are not flat
+    x, w, b = (mg.tensor(a, requires_grad=True) for a in (x, w, b))
+    assert_projected_gradients_match(
+        lambda *t: F.fused_linear(*t, activation=activation), [x, w, b], rng, 1e-6, rtol)
