@@ -22,7 +22,8 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     stats: dict[str, dict[str, tuple[float, float]]] = defaultdict(dict)
     for bench in session.benchmarks:
-        stats[bench.group][bench.param or bench.name] = (bench.stats.min, bench.stats.median)
+        impl = (bench.params or {}).get("impl") or bench.param or bench.name
+        stats[bench.group][impl] = (bench.stats.min, bench.stats.median)
     terminalreporter.section("time (min / median) and ratio to the compiled kernel (lower is faster)")
     for group, times in stats.items():
         terminalreporter.write_line(f"{group}:")
