@@ -64,3 +64,14 @@ def linear_grad_inputs(grad_output: Any, x: np.ndarray, weight: np.ndarray, outp
             raise ValueError(f"linear backward: output has shape {output.shape}, "
                              f"expected {expected}")
     return grad_output, output
+
+
+def channel_vector(name: str, array: Any, channels: int, dtype: Any) -> np.ndarray | None:
+    """An optional (channels,) parameter or statistic of the given dtype, contiguous."""
+    if array is None:
+        return None
+    array = float_array(name, array, 1, dtype)
+    if array.shape[0] != channels:
+        raise ValueError(f"{name} has shape {array.shape}, expected ({channels},)")
+    return array
+

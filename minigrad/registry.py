@@ -70,6 +70,13 @@ def reduction(make: Callable = uniform) -> Callable[[np.random.Generator], list]
                         Sample((make(rng, 2, 3, 2),), {"dim": (0, 2)})]
 
 
+
+def _batch_norm_train(x: mg.Tensor, weight: mg.Tensor | None, bias: mg.Tensor | None) -> mg.Tensor:
+    channels = x.shape[1]
+    running_mean, running_var = mg.zeros(channels, dtype=x.dtype), mg.ones(channels, dtype=x.dtype)
+    return F.batch_norm(x, running_mean, running_var, weight, bias, training=True)
+
+
 REGISTRY: list[OpInfo] = [
     # elementwise arithmetic (operators and functions)
     OpInfo("add", mg.add, binary),
@@ -167,4 +174,19 @@ REGISTRY: list[OpInfo] = [
     OpInfo("fused_linear", F.fused_linear, lambda rng: [
         Sample((uniform(rng, 4, 3), uniform(rng, 5, 3), uniform(rng, 5)), {"activation": act})
         for act in ("relu", "leaky_relu", "sigmoid", "tanh")]),
+    # normalization (ops/norm.py)
+    OpInfo("batch_norm", _batch_norm_train, lambda rng: [
+        Sample((uniform(rng, 4, 3), uniform(rng, 3), uniform(rng, 3))),
+        Sample((uniform(rng, 3, 2, 4), uniform(rng, 2), uniform(rng, 2))),
+        Sample((uniform(rng, 2, 3, 2, 2), uniform(rng, 3), uniform(rng, 3))),
+        Sample((uniform(rng, 4, 3), None, None))]),
+    OpInfo("batch_norm_eval", lambda x, w, b: F.batch_norm(
+        x, mg.tensor([0.2, -0.1, 0.3], dtype=x.dtype), mg.tensor([0.5, 1.5, 2.0], dtype=x.dtype),
+        w, b, training=False), lambda rng: [
+        Sample((uniform(rng, 4, 3), uniform(rng, 3), uniform(rng, 3))),
+        Sample((uniform(rng, 2, 3, 2, 2), uniform(rng, 3), uniform(rng, 3)))]),
+    OpInfo("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-2:], w, b), lambda rng: [
+        Sample((uniform(rng, 2, 3, 4), uniform(rng, 3, 4), uniform(rng, 3, 4))),
+        Sample((uniform(rng, 3, 2, 5), None, None))]),
 ]
+

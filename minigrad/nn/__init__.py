@@ -2,3 +2,4 @@
 from . import functional, init
 from .layers import FusedLinear, Linear, Sequential
 from .module import Module, Parameter
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm

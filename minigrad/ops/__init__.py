@@ -25,6 +25,8 @@
     cat / stack            join along dim               gy split along dim
     matmul                 a @ b                        ga = gy @ b^T, gb = a^T @ gy
     linear                 act(x W^T + b)               gz = gy*act'(y); gx = gz W, gW = gz^T x, gb = sum gz
+    batch_norm             (x - m) s w + b per channel  gx = w s/M (M gy - sum gy - xh sum gy xh) [train]
+    layer_norm             (x - m) s w + b per row      gx = s (g - mean g - xh mean(g xh)), g = gy w
 
 Every one of these is a Function in the module of its family; registry.py lists sample inputs for
 each, and the tests gradcheck them all.
@@ -34,6 +36,7 @@ from .activation import elu, leaky_relu, relu, selu, sigmoid, softplus, tanh
 from .elementwise import (abs, add, clamp, clip, clone, cos, div, eq, exp, ge, gt, le, log, lt,
                           maximum, minimum, mul, ne, neg, pow, sin, sqrt, sub, to_dtype, where)
 from .linear import fused_linear, linear, matmul, mm
+from .norm import batch_norm, layer_norm
 from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
                      var)
 from .shape import (as_index, cat, concat, concatenate, expand, expand_as, flatten, index,

@@ -1,0 +1,303 @@
+"""Batch and layer normalization (csrc/norm.pyx) against the NumPy twin, plain NumPy and PyTorch."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad._reference import norm as twin
+from conftest import assert_projected_gradients_match
+
+compiled = pytest.importorskip("minigrad._C.norm", reason="compiled kernels are not built")
+
+TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
+SHAPES = [(8, 5, 1), (4, 3, 7), (300, 130, 1), (16, 4, 700)]  # the last two run threaded
+
+
+def plain_batch_norm(x, weight, bias, eps=1e-5):
+    """Independent reference in float64: statistics over every axis but the channel axis 1."""
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(axis=(0, 2), keepdims=True), x64.var(axis=(0, 2), keepdims=True)
+    return (x64 - mean) / np.sqrt(var + eps) * weight[:, None] + bias[:, None]
+
+
+def data(rng, shape, dtype, offset=0.0):
+    return (rng.standard_normal(shape) * 2 + offset).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_batch_norm_kernels_match_twin_and_plain_numpy(rng, shape, dtype):
+    x, gy = data(rng, shape, dtype), data(rng, shape, dtype)
+    w, b = data(rng, shape[1], dtype), data(rng, shape[1], dtype)
+    mean, var = compiled.batch_norm_stats(x)
+    for a, e in zip((mean, var), twin.batch_norm_stats(x)):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+    y = compiled.batch_norm_apply(x, mean, var, w, b, 1e-5)
+    np.testing.assert_allclose(y, twin.batch_norm_apply(x, mean, var, w, b, 1e-5), **TOL[dtype])
+    np.testing.assert_allclose(y, plain_batch_norm(x, w, b), **TOL[dtype])
+    for training in (True, False):
+        for a, e in zip(compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, training),
+                        twin.batch_norm_backward(gy, x, mean, var, w, 1e-5, training)):
+            np.testing.assert_allclose(a, e, **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(6, 5), (3, 1), (64, 600)])
+def test_layer_norm_kernels_match_twin_and_plain_numpy(rng, shape, dtype):
+    x, gy, w, b = (data(rng, s, dtype) for s in (shape, shape, shape[1], shape[1]))
+    y, mean, rstd = compiled.layer_norm_forward(x, w, b, 1e-5)
+    expected = twin.layer_norm_forward(x, w, b, 1e-5)
+    for a, e in zip((y, mean, rstd), expected):
+        np.testing.assert_allclose(a, e, **TOL[dtype])
+    x64 = x.astype(np.float64)
+    plain = (x64 - x64.mean(1, keepdims=True)) / np.sqrt(x64.var(1, keepdims=True) + 1e-5) * w + b
+    np.testing.assert_allclose(y, plain, **TOL[dtype])
+    for weight in (w, None):
+        for a, e in zip(compiled.layer_norm_backward(gy, x, mean, rstd, weight),
+                        twin.layer_norm_backward(gy, x, mean, rstd, weight)):
+            if e is None:
+                assert a is None
+            else:
+                np.testing.assert_allclose(a, e, **TOL[dtype])
+
+
+def test_float32_statistics_stay_accurate_for_data_with_a_large_mean(rng):
+    x = data(rng, (512, 4, 1), np.float32, offset=1e4)
+    mean, var = compiled.batch_norm_stats(x)
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(mean, x64.mean(axis=(0, 2)), rtol=1e-12)
+    np.testing.assert_allclose(var, x64.var(axis=(0, 2)), rtol=1e-9)
+    w, b = np.ones(4, np.float32), np.zeros(4, np.float32)
+    y = compiled.batch_norm_apply(x, mean, var, w, b, 1e-5)
+    np.testing.assert_allclose(y, plain_batch_norm(x, w, b), rtol=1e-5, atol=1e-5)
+    _, ln_mean, ln_rstd = compiled.layer_norm_forward(x.reshape(4, 512), None, None, 1e-5)
+    rows = x.reshape(4, 512).astype(np.float64)
+    np.testing.assert_allclose(ln_mean, rows.mean(1), rtol=1e-12)
+    np.testing.assert_allclose(ln_rstd, 1 / np.sqrt(rows.var(1) + 1e-5), rtol=1e-9)
+
+
+# ----------------------------------------------------------------------------- modules vs PyTorch
+
+def torch_pair(torch, kind, shape, **options):
+    channels = shape[1] if kind != "LayerNorm" else shape[-2:]
+    ours = getattr(nn, kind)(channels, **options)
+    theirs = getattr(torch.nn, kind)(channels, **options).double()
+    rng = np.random.default_rng(1)
+    with torch.no_grad():
+        for name, p in theirs.named_parameters():
+            p.copy_(torch.from_numpy(rng.standard_normal(tuple(p.shape))))
+            getattr(ours, name).data[...] = p.numpy()
+    return ours.double(), theirs
+
+
+@pytest.mark.parametrize("kind, shape, options", [
+    ("BatchNorm1d", (16, 5), {}),
+    ("BatchNorm1d", (8, 4, 6), {"momentum": None}),
+    ("BatchNorm2d", (4, 3, 5, 5), {}),
+    ("BatchNorm2d", (4, 3, 5, 5), {"affine": False, "momentum": 0.3}),
+    ("BatchNorm2d", (4, 3, 2, 2), {"track_running_stats": False}),
+    ("LayerNorm", (4, 3, 5, 6), {}),
+    ("LayerNorm", (4, 3, 5, 6), {"elementwise_affine": False}),
+])
+def test_modules_match_pytorch_over_training_steps_and_in_eval(backend, kind, shape, options):
+    torch = pytest.importorskip("torch")
+    ours, theirs = torch_pair(torch, kind, shape, **options)
+    rng = np.random.default_rng(2)
+    for step in range(3):
+        x_np = rng.standard_normal(shape) * (step + 1) + step
+        gy_np = rng.standard_normal(shape)
+        x, tx = mg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+        y, ty = ours(x), theirs(tx)
+        y.backward(mg.tensor(gy_np))
+        ty.backward(torch.from_numpy(gy_np))
+        np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-7, atol=1e-7)
+        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-7, atol=1e-7)
+        for name, p in theirs.named_parameters():
+            np.testing.assert_allclose(getattr(ours, name).grad.data, p.grad.numpy(), rtol=1e-7,
+                                       atol=1e-7)
+            p.grad = None
+            getattr(ours, name).grad = None
+        for name, buffer in theirs.named_buffers():
+            np.testing.assert_allclose(getattr(ours, name).data, buffer.numpy(), rtol=1e-12)
+    ours.eval(), theirs.eval()
+    x_np = rng.standard_normal(shape)
+    np.testing.assert_allclose(ours(mg.tensor(x_np)).data,
+                               theirs(torch.from_numpy(x_np)).detach().numpy(), rtol=1e-7, atol=1e-7)
+
+
+def test_float32_batch_norm_matches_pytorch(rng):
+    torch = pytest.importorskip("torch")
+    x_np = rng.standard_normal((64, 32, 7, 7)).astype(np.float32)
+    ours, theirs = nn.BatchNorm2d(32), torch.nn.BatchNorm2d(32)
+    x, tx = mg.tensor(x_np, requires_grad=True), torch.tensor(x_np, requires_grad=True)
+    ours(x).sum().backward()
+    theirs(tx).sum().backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ours.running_var.data, theirs.running_var.numpy(), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------------- errors and edges
+
+def test_one_value_per_channel_in_training_raises_and_keeps_the_statistics():
+    bn = nn.BatchNorm1d(3)
+    before = [b.data.copy() for b in bn.buffers()]
+    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training"):
+        bn(mg.randn(1, 3))
+    for b, old in zip(bn.buffers(), before):
+        np.testing.assert_array_equal(b.data, old)
+    bn.eval()
+    assert bn(mg.randn(1, 3)).shape == (1, 3)  # evaluation uses the running statistics
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.BatchNorm2d(3)(mg.randn(2, 3, 4)), ValueError, r"expected 4D input, got 3D"),
+    (lambda: nn.BatchNorm1d(3)(mg.randn(2, 4)), ValueError, r"running_mean has shape \(3,\), "
+                                                            r"expected \(4,\)"),
+    (lambda: F.batch_norm(mg.randn(2, 3), None, None, training=False), ValueError,
+     "evaluation mode needs running_mean"),
+    (lambda: F.batch_norm(mg.randn(2, 3), None, None, mg.ones(3, dtype=mg.float64), None, True),
+     TypeError, "weight is float64 but the input is float32"),
+    (lambda: F.layer_norm(mg.randn(2, 3), (4,)), ValueError,
+     r"normalized_shape \(4,\) does not match .* shape \(2, 3\)"),
+    (lambda: F.layer_norm(mg.randn(2, 3), 3, mg.ones(4)), ValueError,
+     r"weight has shape \(4,\), expected \(3,\)"),
+])
+def test_bad_arguments_raise_before_anything_changes(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("module", [compiled, twin], ids=["compiled", "twin"])
+@pytest.mark.parametrize("call, error, message", [
+    (lambda m: m.batch_norm_stats(np.ones((2, 3))), ValueError, "input must have 3 dimensions"),
+    (lambda m: m.batch_norm_stats(np.ones((2, 3, 1), np.int64)), TypeError, "float32 or float64"),
+    (lambda m: m.batch_norm_apply(np.ones((2, 3, 1)), np.zeros(2), np.ones(3), None, None, 1e-5),
+     ValueError, r"mean has shape \(2,\), expected \(3,\)"),
+    (lambda m: m.batch_norm_backward(np.ones((2, 3, 2)), np.ones((2, 3, 1)), np.zeros(3),
+                                     np.ones(3), None, 1e-5, True),
+     ValueError, r"grad_output has shape \(2, 3, 2\), expected \(2, 3, 1\)"),
+    (lambda m: m.layer_norm_forward(np.ones((2, 3), np.float32), np.ones(3), None, 1e-5),
+     TypeError, "weight has dtype float64 but the other inputs are float32"),
+    (lambda m: m.layer_norm_backward(np.ones((2, 3)), np.ones((2, 3)), np.zeros(3), np.ones(2),
+                                     None), ValueError, r"mean has shape \(3,\), expected \(2,\)"),
+])
+def test_kernels_and_twin_reject_the_same_inputs(module, call, error, message):
+    with pytest.raises(error, match=message):
+        call(module)
+
+
+def test_non_contiguous_inputs_and_gradients_give_the_same_results(backend, rng):
+    base = rng.standard_normal((5, 4, 6, 8))
+    for make in (lambda a: a.transpose(0, 1, 3, 2), lambda a: a[:, :, ::2, ::-1]):
+        view = make(base)
+        gy = rng.standard_normal(view.shape)
+        results = []
+        for array in (view, np.ascontiguousarray(view)):
+            x = mg.tensor(array, requires_grad=True)
+            bn, ln = nn.BatchNorm2d(4).double(), nn.LayerNorm(view.shape[-1]).double()
+            (bn(x) * mg.tensor(gy)).sum().backward()
+            (ln(x) * mg.tensor(gy)).sum().backward()
+            results.append((bn(x).data, ln(x).data, x.grad.data, bn.weight.grad.data,
+                            ln.weight.grad.data))
+        for a, e in zip(*results):
+            np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+
+
+def test_inputs_are_not_mutated(rng):
+    x, gy = rng.standard_normal((6, 3, 4)), rng.standard_normal((6, 3, 4))
+    w, b = rng.standard_normal(3), rng.standard_normal(3)
+    copies = [a.copy() for a in (x, gy, w, b)]
+    mean, var = compiled.batch_norm_stats(x)
+    compiled.batch_norm_apply(x, mean, var, w, b, 1e-5)
+    compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, True)
+    y, m, r = compiled.layer_norm_forward(x.reshape(6, 12), None, None, 1e-5)
+    compiled.layer_norm_backward(gy.reshape(6, 12), x.reshape(6, 12), m, r, None)
+    for a, c in zip((x, gy, w, b), copies):
+        np.testing.assert_array_equal(a, c)
+
+
+def test_nan_stays_in_its_channel_and_its_row(backend):
+    x = np.ones((4, 3, 2)) * np.arange(8).reshape(4, 1, 2)
+    x[1, 2, 0] = np.nan
+    y = F.batch_norm(mg.tensor(x), None, None, training=True).data
+    assert np.isnan(y[:, 2]).all() and np.isfinite(y[:, :2]).all()
+    z = F.layer_norm(mg.tensor(x), 2).data
+    assert np.isnan(z[1, 2]).all() and np.isfinite(np.delete(z.reshape(12, 2), 5, axis=0)).all()
+
+
+def test_empty_batches(backend):
+    bn = nn.BatchNorm1d(3)
+    assert bn(mg.randn(0, 3)).shape == (0, 3)
+    np.testing.assert_array_equal(bn.running_mean.data, np.zeros(3))
+    assert nn.LayerNorm(3)(mg.randn(0, 3)).shape == (0, 3)
+    mean, var = compiled.batch_norm_stats(np.ones((0, 3, 1)))
+    assert np.isnan(mean).all() and np.isnan(var).all()
+
+
+def test_results_do_not_depend_on_the_thread_count(rng):
+    x, gy = data(rng, (64, 300, 4), np.float32), data(rng, (64, 300, 4), np.float32)
+    w = data(rng, 300, np.float32)
+    x2, gy2 = x.reshape(64, 1200), gy.reshape(64, 1200)
+    w2 = data(rng, 1200, np.float32)
+    runs = []
+    for threads in (1, 2, 1):
+        mg.set_num_threads(threads)
+        mean, var = compiled.batch_norm_stats(x)
+        y, m, r = compiled.layer_norm_forward(x2, w2, w2, 1e-5)
+        runs.append((mean, var, compiled.batch_norm_apply(x, mean, var, w, w, 1e-5),
+                     *compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, True), y, m, r,
+                     *compiled.layer_norm_backward(gy2, x2, m, r, w2)))
+    mg.set_num_threads(2)
+    for run in runs[1:]:
+        for a, e in zip(run, runs[0]):
+            np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-3), (np.float64, 1e-6)])
+def test_large_layers_along_a_random_direction(backend, rng, dtype, rtol):
+    x = mg.tensor(data(rng, (32, 16, 6, 6), dtype), requires_grad=True)
+    w, b = (mg.tensor(data(rng, 16, dtype), requires_grad=True) for _ in range(2))
+    assert_projected_gradients_match(
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), [x, w, b], rng, 1e-6,
+        rtol)
+    w2, b2 = (mg.tensor(data(rng, (6, 6), dtype), requires_grad=True) for _ in range(2))
+    assert_projected_gradients_match(lambda x, w, b: F.layer_norm(x, (6, 6), w, b), [x, w2, b2],
+                                     rng, 1e-6, rtol)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.tuples(st.integers(0, 4), st.integers(0, 4), st.integers(0, 4)),
+       dtype=st.sampled_from([np.float32, np.float64, np.int32]), transpose=st.booleans(),
+       affine=st.booleans(), training=st.booleans(), data=st.data())
+def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(shape, dtype, transpose, affine,
+                                                                  training, data):
+    def array(shape):
+        values = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-3, 3)))
+        return values.astype(dtype)
+
+    x = array(shape).transpose(2, 1, 0) if transpose else array(shape)
+    channels = data.draw(st.integers(max(x.shape[1] - 1, 0), x.shape[1] + 1))
+    w = array((channels,)) if affine else None
+    gy = array(x.shape)
+
+    def run(module):
+        mean, var = module.batch_norm_stats(x)
+        var = np.abs(var)  # NaN for empty batches stays NaN
+        return (mean, var, module.batch_norm_apply(x, mean, var, w, w, 1e-5),
+                *module.batch_norm_backward(gy, x, mean, var, w, 1e-5, training),
+                *module.layer_norm_forward(x.reshape(x.shape[0], -1), w, None, 1e-5))
+
+    try:
+        expected = run(twin)
+    except (TypeError, ValueError) as error:
+        with pytest.raises(type(error)):
+            run(compiled)
+        return
+    for a, e in zip(run(compiled), expected):
+        if e is None:
+            assert a is None
+        else:
+            np.testing.assert_allclose(a, e, **TOL[np.dtype(e.dtype).type])
