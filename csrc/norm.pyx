@@ -32,6 +32,7 @@ from minigrad.kernels import get_num_threads
 cdef enum:
     CHANNEL_BLOCK = 64    # values per row of a channel block (and columns per layer-norm block)
     PARALLEL_MIN = 32768  # elements below which one thread does the whole tensor
+    LANES = 32            # independent accumulators of a contiguous sum
 
 
 cdef int _threads(Py_ssize_t size):
@@ -40,36 +41,70 @@ cdef int _threads(Py_ssize_t size):
 
 # ----------------------------------------------------------------------------- batch norm
 
+cdef inline void _centered_sums(const floating* u, const floating* v, Py_ssize_t n,
+                                double ku, double kv,
+                                double* total,               # OUT sum(u - ku)
+                                double* dot) noexcept nogil:  # OUT sum((u - ku)(v - kv))
+    # LANES interleaved accumulators: element j adds into lane j % LANES, so the inner loop has
+    # no dependency from one element to the next and vectorizes (a single double accumulator
+    # runs at one add per 4 cycles). The order is fixed: results are the same on every run.
+    cdef double lane_total[LANES]
+    cdef double lane_dot[LANES]
+    cdef double a
+    cdef Py_ssize_t block, j, l, full = n - n % LANES
+    for l in range(LANES):
+        lane_total[l] = 0
+        lane_dot[l] = 0
+    for block in range(n // LANES):
+        j = block * LANES
+        for l in range(LANES):
+            a = u[j + l] - ku
+            lane_total[l] += a
+            lane_dot[l] += a * (v[j + l] - kv)
+    for j in range(full, n):
+        a = u[j] - ku
+        lane_total[0] += a
+        lane_dot[0] += a * (v[j] - kv)
+    total[0] = 0
+    dot[0] = 0
+    for l in range(LANES):
+        total[0] += lane_total[l]
+        dot[0] += lane_dot[l]
+
+
 cdef void _block_stats(const floating[:, :, ::1] x,  # IN  (N, C, L), N*L > 0
                        Py_ssize_t c0, Py_ssize_t c1,   # the block: channels [c0, c1)
                        double[::1] mean,               # OUT (C,)
                        double[::1] var) noexcept nogil:  # OUT (C,) biased
     # Shifted one-pass sums over the block's channels; the arrays are this call's own, so each
-    # thread running a block has private accumulators.
-    cdef Py_ssize_t n = x.shape[0], length = x.shape[2], i, c, l
+    # thread running a block has private accumulators. With L = 1 the loop runs across the
+    # block's channels (contiguous, independent sums: it vectorizes); otherwise along each run.
+    cdef Py_ssize_t n = x.shape[0], length = x.shape[2], width = c1 - c0, i, c
     cdef double s1[CHANNEL_BLOCK]
     cdef double s2[CHANNEL_BLOCK]
     cdef double shift[CHANNEL_BLOCK]
     cdef double count = n * length, d, a, b
-    cdef const floating* values
-    for c in range(c0, c1):
-        shift[c - c0] = x[0, c, 0]
-        s1[c - c0] = 0
-        s2[c - c0] = 0
+    cdef const floating* row
+    for c in range(width):
+        shift[c] = x[0, c0 + c, 0]
+        s1[c] = 0
+        s2[c] = 0
     for i in range(n):
-        for c in range(c0, c1):
-            values = &x[i, c, 0]
-            a = 0
-            b = 0
-            for l in range(length):
-                d = values[l] - shift[c - c0]
-                a += d
-                b += d * d
-            s1[c - c0] += a
-            s2[c - c0] += b
-    for c in range(c0, c1):
-        mean[c] = shift[c - c0] + s1[c - c0] / count
-        var[c] = max((s2[c - c0] - s1[c - c0] * s1[c - c0] / count) / count, 0)
+        row = &x[i, c0, 0]
+        if length == 1:
+            for c in range(width):
+                d = row[c] - shift[c]
+                s1[c] += d
+                s2[c] += d * d
+        else:
+            for c in range(width):
+                _centered_sums(row + c * length, row + c * length, length, shift[c], shift[c],
+                               &a, &b)
+                s1[c] += a
+                s2[c] += b
+    for c in range(width):
+        mean[c0 + c] = shift[c] + s1[c] / count
+        var[c0 + c] = max((s2[c] - s1[c] * s1[c] / count) / count, 0)
 
 
 cdef void _block_grad_sums(const floating[:, :, ::1] gy,  # IN  (N, C, L)
@@ -79,27 +114,32 @@ cdef void _block_grad_sums(const floating[:, :, ::1] gy,  # IN  (N, C, L)
                            const double[::1] invstd,      # IN  (C,)
                            double[::1] sum_gy,            # OUT (C,)
                            double[::1] sum_gy_xhat) noexcept nogil:  # OUT (C,)
-    cdef Py_ssize_t n = x.shape[0], length = x.shape[2], i, c, l
+    # The same walk as _block_stats: sum gy and sum gy (x - mean), then scaled by invstd.
+    cdef Py_ssize_t n = x.shape[0], length = x.shape[2], width = c1 - c0, i, c
+    cdef double s1[CHANNEL_BLOCK]
+    cdef double s2[CHANNEL_BLOCK]
+    cdef double a, b
     cdef const floating* g
     cdef const floating* values
-    cdef double a, b, m
-    for c in range(c0, c1):
-        sum_gy[c] = 0
-        sum_gy_xhat[c] = 0
+    for c in range(width):
+        s1[c] = 0
+        s2[c] = 0
     for i in range(n):
-        for c in range(c0, c1):
-            g = &gy[i, c, 0]
-            values = &x[i, c, 0]
-            m = mean[c]
-            a = 0
-            b = 0
-            for l in range(length):
-                a += g[l]
-                b += g[l] * (values[l] - m)
-            sum_gy[c] += a
-            sum_gy_xhat[c] += b
-    for c in range(c0, c1):
-        sum_gy_xhat[c] *= invstd[c]
+        g = &gy[i, c0, 0]
+        values = &x[i, c0, 0]
+        if length == 1:
+            for c in range(width):
+                s1[c] += g[c]
+                s2[c] += g[c] * (values[c] - mean[c0 + c])
+        else:
+            for c in range(width):
+                _centered_sums(g + c * length, values + c * length, length, 0, mean[c0 + c],
+                               &a, &b)
+                s1[c] += a
+                s2[c] += b
+    for c in range(width):
+        sum_gy[c0 + c] = s1[c]
+        sum_gy_xhat[c0 + c] = s2[c] * invstd[c0 + c]
 
 
 cdef void _batch_norm_stats(const floating[:, :, ::1] x,  # IN  (N, C, L), N*L > 0
@@ -124,34 +164,67 @@ cdef void _batch_norm_grad_sums(const floating[:, :, ::1] gy,  # IN  (N, C, L), 
                          sum_gy, sum_gy_xhat)
 
 
+cdef void _normalize_row(const floating* x,   # IN  (C, L): one sample
+                         const double* mean,  # IN  (C,)
+                         const double* scale,  # IN  (C,) weight * invstd
+                         const double* shift,  # IN  (C,) bias
+                         floating* y,          # OUT (C, L)
+                         Py_ssize_t channels, Py_ssize_t length) noexcept nogil:
+    # y = (x - mean) * scale + shift. A plain function, not a prange body, so that its locals
+    # are locals (OpenMP's lastprivate copies keep the compiler from vectorizing).
+    cdef Py_ssize_t c, l
+    if length == 1:  # across channels: contiguous, vectorizes
+        for c in range(channels):
+            y[c] = (x[c] - mean[c]) * scale[c] + shift[c]
+        return
+    for c in range(channels):
+        for l in range(c * length, c * length + length):
+            y[l] = (x[l] - mean[c]) * scale[c] + shift[c]
+
+
+cdef void _grad_input_row(const floating* gy,  # IN  (C, L): one sample
+                          const floating* x,   # IN  (C, L)
+                          const double* mean,  # IN  (C,)
+                          const double* scale,  # IN  (C,) weight * invstd
+                          const double* offset,  # IN  (C,) mean of gy (0 in evaluation)
+                          const double* slope,  # IN  (C,) mean(gy xhat) invstd (0 in evaluation)
+                          floating* gx,         # OUT (C, L)
+                          Py_ssize_t channels, Py_ssize_t length) noexcept nogil:
+    # gx = scale * (gy - offset - (x - mean) * slope)
+    cdef Py_ssize_t c, l
+    if length == 1:
+        for c in range(channels):
+            gx[c] = scale[c] * (gy[c] - offset[c] - (x[c] - mean[c]) * slope[c])
+        return
+    for c in range(channels):
+        for l in range(c * length, c * length + length):
+            gx[l] = scale[c] * (gy[l] - offset[c] - (x[l] - mean[c]) * slope[c])
+
+
 cdef void _batch_norm_apply(const floating[:, :, ::1] x,  # IN  (N, C, L)
                             const double[::1] mean,       # IN  (C,)
                             const double[::1] scale,      # IN  (C,) weight * invstd
                             const double[::1] shift,      # IN  (C,) bias
                             floating[:, :, ::1] y,        # OUT (N, C, L)
                             int threads) noexcept nogil:
-    cdef Py_ssize_t n = x.shape[0], channels = x.shape[1], length = x.shape[2], i, c, l
-    for i in prange(n, nogil=True, schedule="static", num_threads=threads):
-        for c in range(channels):
-            for l in range(length):
-                y[i, c, l] = (x[i, c, l] - mean[c]) * scale[c] + shift[c]
+    cdef Py_ssize_t i
+    for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
+        _normalize_row(&x[i, 0, 0], &mean[0], &scale[0], &shift[0], &y[i, 0, 0], x.shape[1],
+                       x.shape[2])
 
 
 cdef void _batch_norm_grad_input(const floating[:, :, ::1] gy,  # IN  (N, C, L)
                                  const floating[:, :, ::1] x,   # IN  (N, C, L)
                                  const double[::1] mean,        # IN  (C,)
-                                 const double[::1] scale,       # IN  (C,) weight * invstd
-                                 const double[::1] offset,      # IN  (C,) mean of gy
-                                 const double[::1] slope,       # IN  (C,) mean(gy xhat) invstd
+                                 const double[::1] scale,       # IN  (C,)
+                                 const double[::1] offset,      # IN  (C,)
+                                 const double[::1] slope,       # IN  (C,)
                                  floating[:, :, ::1] gx,        # OUT (N, C, L)
                                  int threads) noexcept nogil:
-    # gx = scale * (gy - offset - (x - mean) * slope); evaluation passes offset = slope = 0
-    cdef Py_ssize_t n = x.shape[0], channels = x.shape[1], length = x.shape[2], i, c, l
-    for i in prange(n, nogil=True, schedule="static", num_threads=threads):
-        for c in range(channels):
-            for l in range(length):
-                gx[i, c, l] = scale[c] * (gy[i, c, l] - offset[c]
-                                          - (x[i, c, l] - mean[c]) * slope[c])
+    cdef Py_ssize_t i
+    for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
+        _grad_input_row(&gy[i, 0, 0], &x[i, 0, 0], &mean[0], &scale[0], &offset[0], &slope[0],
+                        &gx[i, 0, 0], x.shape[1], x.shape[2])
 
 
 def _channel_block(Py_ssize_t length):
@@ -244,61 +317,70 @@ def batch_norm_backward(grad_output, x, mean, var, weight, double eps, bint trai
 
 # ----------------------------------------------------------------------------- layer norm
 
-cdef void _layer_norm_forward(const floating[:, ::1] x,  # IN  (M, D), D > 0
-                              const floating[::1] weight,  # IN  (D,) or empty
-                              const floating[::1] bias,    # IN  (D,) or empty
+cdef void _layer_norm_row(const floating* x, const floating* weight, const floating* bias,
+                          floating* y, double* mean, double* rstd, Py_ssize_t size,
+                          double eps) noexcept nogil:
+    # One row: shifted sums, then y = (x - mean) * rstd * weight + bias in the data's precision,
+    # the mean split in two (m_high in that precision, m_low the rest) so that x - m_high is
+    # exact for x near the mean: float32 data with mean 1e4 stays accurate.
+    cdef double k = x[0], s1, s2, m, r
+    cdef floating m_high, m_low, rf
+    cdef Py_ssize_t j
+    _centered_sums(x, x, size, k, k, &s1, &s2)
+    m = k + s1 / size
+    r = 1 / sqrt(max((s2 - s1 * s1 / size) / size, 0) + eps)
+    mean[0] = m
+    rstd[0] = r
+    m_high = <floating>m
+    m_low = <floating>(m - m_high)
+    rf = <floating>r
+    for j in range(size):
+        y[j] = ((x[j] - m_high) - m_low) * rf * weight[j] + bias[j]
+
+
+cdef void _layer_norm_grad_row(const floating* gy, const floating* x, double mean, double rstd,
+                               const floating* weight, floating* gx,
+                               Py_ssize_t size) noexcept nogil:
+    # g = gy * weight, xhat = (x - mean) rstd: gx = rstd (g - mean_D g - xhat mean_D(g xhat)).
+    # gx holds g first, so the two sums run over one contiguous array.
+    # The last pass runs in the data's precision with the mean split as in _layer_norm_row.
+    cdef double sum_g, sum_g_centered
+    cdef floating m_high = <floating>mean, m_low = <floating>(mean - m_high), rf = <floating>rstd
+    cdef floating a, b
+    cdef Py_ssize_t j
+    for j in range(size):
+        gx[j] = gy[j] * weight[j]
+    _centered_sums(gx, x, size, 0, mean, &sum_g, &sum_g_centered)
+    a = <floating>(sum_g / size)
+    b = <floating>(sum_g_centered * rstd * rstd / size)
+    for j in range(size):
+        gx[j] = rf * (gx[j] - a - ((x[j] - m_high) - m_low) * b)
+
+
+cdef void _layer_norm_forward(const floating[:, ::1] x,    # IN  (M, D), D > 0
+                              const floating[::1] weight,  # IN  (D,) (ones without affine)
+                              const floating[::1] bias,    # IN  (D,) (zeros without bias)
                               floating[:, ::1] y,          # OUT (M, D)
                               double[::1] mean,            # OUT (M,)
                               double[::1] rstd,            # OUT (M,)
                               double eps, int threads) noexcept nogil:
-    cdef Py_ssize_t rows = x.shape[0], size = x.shape[1], i, j
-    cdef bint affine = weight.shape[0] > 0, shifted = bias.shape[0] > 0
-    cdef double k, d, s1, s2, m, r, v
-    for i in prange(rows, nogil=True, schedule="static", num_threads=threads):
-        k = x[i, 0]
-        s1 = 0
-        s2 = 0
-        for j in range(size):
-            d = x[i, j] - k
-            s1 = s1 + d
-            s2 = s2 + d * d
-        m = k + s1 / size
-        r = 1 / sqrt(max((s2 - s1 * s1 / size) / size, 0) + eps)
-        mean[i] = m
-        rstd[i] = r
-        for j in range(size):
-            v = (x[i, j] - m) * r
-            if affine:
-                v = v * weight[j]
-            if shifted:
-                v = v + bias[j]
-            y[i, j] = v
+    cdef Py_ssize_t i
+    for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
+        _layer_norm_row(&x[i, 0], &weight[0], &bias[0], &y[i, 0], &mean[i], &rstd[i],
+                        x.shape[1], eps)
 
 
-cdef void _layer_norm_grad_input(const floating[:, ::1] gy,  # IN  (M, D)
-                                 const floating[:, ::1] x,   # IN  (M, D)
-                                 const double[::1] mean,     # IN  (M,)
-                                 const double[::1] rstd,     # IN  (M,)
-                                 const floating[::1] weight,  # IN  (D,) or empty
-                                 floating[:, ::1] gx,        # OUT (M, D)
+cdef void _layer_norm_grad_input(const floating[:, ::1] gy,   # IN  (M, D)
+                                 const floating[:, ::1] x,    # IN  (M, D)
+                                 const double[::1] mean,      # IN  (M,)
+                                 const double[::1] rstd,      # IN  (M,)
+                                 const floating[::1] weight,  # IN  (D,) (ones without affine)
+                                 floating[:, ::1] gx,         # OUT (M, D)
                                  int threads) noexcept nogil:
-    # g = gy * weight, xhat = (x - mean) rstd: gx = rstd (g - mean_D g - xhat mean_D(g xhat))
-    cdef Py_ssize_t rows = x.shape[0], size = x.shape[1], i, j
-    cdef bint affine = weight.shape[0] > 0
-    cdef double g, xhat, sum_g, sum_g_xhat, a, b
-    for i in prange(rows, nogil=True, schedule="static", num_threads=threads):
-        sum_g = 0
-        sum_g_xhat = 0
-        for j in range(size):
-            g = gy[i, j] * weight[j] if affine else gy[i, j]
-            sum_g = sum_g + g
-            sum_g_xhat = sum_g_xhat + g * (x[i, j] - mean[i])
-        a = sum_g / size
-        b = sum_g_xhat * rstd[i] / size
-        for j in range(size):
-            g = gy[i, j] * weight[j] if affine else gy[i, j]
-            xhat = (x[i, j] - mean[i]) * rstd[i]
-            gx[i, j] = rstd[i] * (g - a - xhat * b)
+    cdef Py_ssize_t i
+    for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
+        _layer_norm_grad_row(&gy[i, 0], &x[i, 0], mean[i], rstd[i], &weight[0], &gx[i, 0],
+                             x.shape[1])
 
 
 cdef void _layer_norm_grad_params(const floating[:, ::1] gy,  # IN  (M, D)
@@ -329,9 +411,8 @@ def layer_norm_forward(x, weight, bias, double eps):
     mean, rstd = np.full(rows, np.nan), np.full(rows, np.nan)
     if x.size == 0:
         return y, mean, rstd
-    empty = np.empty(0, x.dtype)
-    weight = empty if weight is None else weight
-    bias = empty if bias is None else bias
+    weight = np.ones(size, x.dtype) if weight is None else weight
+    bias = np.zeros(size, x.dtype) if bias is None else bias
     threads = _threads(x.size)
     if x.dtype == np.float32:
         _layer_norm_forward[float](x, weight, bias, y, mean, rstd, eps, threads)
@@ -357,7 +438,7 @@ def layer_norm_backward(grad_output, x, mean, rstd, weight):
     grad_weight, grad_bias = np.zeros(size), np.zeros(size)
     if x.size > 0:
         threads = _threads(x.size)
-        affine = np.empty(0, x.dtype) if weight is None else weight
+        affine = np.ones(size, x.dtype) if weight is None else weight
         if x.dtype == np.float32:
             _layer_norm_grad_input[float](grad_output, x, mean, rstd, affine, grad_input, threads)
             if weight is not None:
