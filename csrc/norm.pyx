@@ -26,13 +26,14 @@ from libc.math cimport sqrt
 
 import numpy as np
 
+from _sums cimport centered_sums
+
 from minigrad._validate import channel_vector, float_array
 from minigrad.kernels import get_num_threads
 
 cdef enum:
     CHANNEL_BLOCK = 64    # values per row of a channel block (and columns per layer-norm block)
     PARALLEL_MIN = 32768  # elements below which one thread does the whole tensor
-    LANES = 32            # independent accumulators of a contiguous sum
 
 
 cdef int _threads(Py_ssize_t size):
@@ -40,37 +41,6 @@ cdef int _threads(Py_ssize_t size):
 
 
 # ----------------------------------------------------------------------------- batch norm
-
-cdef inline void _centered_sums(const floating* u, const floating* v, Py_ssize_t n,
-                                double ku, double kv,
-                                double* total,               # OUT sum(u - ku)
-                                double* dot) noexcept nogil:  # OUT sum((u - ku)(v - kv))
-    # LANES interleaved accumulators: element j adds into lane j % LANES, so the inner loop has
-    # no dependency from one element to the next and vectorizes (a single double accumulator
-    # runs at one add per 4 cycles). The order is fixed: results are the same on every run.
-    cdef double lane_total[LANES]
-    cdef double lane_dot[LANES]
-    cdef double a
-    cdef Py_ssize_t block, j, l, full = n - n % LANES
-    for l in range(LANES):
-        lane_total[l] = 0
-        lane_dot[l] = 0
-    for block in range(n // LANES):
-        j = block * LANES
-        for l in range(LANES):
-            a = u[j + l] - ku
-            lane_total[l] += a
-            lane_dot[l] += a * (v[j + l] - kv)
-    for j in range(full, n):
-        a = u[j] - ku
-        lane_total[0] += a
-        lane_dot[0] += a * (v[j] - kv)
-    total[0] = 0
-    dot[0] = 0
-    for l in range(LANES):
-        total[0] += lane_total[l]
-        dot[0] += lane_dot[l]
-
 
 cdef void _block_stats(const floating[:, :, ::1] x,  # IN  (N, C, L), N*L > 0
                        Py_ssize_t c0, Py_ssize_t c1,   # the block: channels [c0, c1)
@@ -98,7 +68,7 @@ cdef void _block_stats(const floating[:, :, ::1] x,  # IN  (N, C, L), N*L > 0
                 s2[c] += d * d
         else:
             for c in range(width):
-                _centered_sums(row + c * length, row + c * length, length, shift[c], shift[c],
+                centered_sums(row + c * length, row + c * length, length, shift[c], shift[c],
                                &a, &b)
                 s1[c] += a
                 s2[c] += b
@@ -133,7 +103,7 @@ cdef void _block_grad_sums(const floating[:, :, ::1] gy,  # IN  (N, C, L)
                 s2[c] += g[c] * (values[c] - mean[c0 + c])
         else:
             for c in range(width):
-                _centered_sums(g + c * length, values + c * length, length, 0, mean[c0 + c],
+                centered_sums(g + c * length, values + c * length, length, 0, mean[c0 + c],
                                &a, &b)
                 s1[c] += a
                 s2[c] += b
@@ -326,7 +296,7 @@ cdef void _layer_norm_row(const floating* x, const floating* weight, const float
     cdef double k = x[0], s1, s2, m, r
     cdef floating m_high, m_low, rf
     cdef Py_ssize_t j
-    _centered_sums(x, x, size, k, k, &s1, &s2)
+    centered_sums(x, x, size, k, k, &s1, &s2)
     m = k + s1 / size
     r = 1 / sqrt(max((s2 - s1 * s1 / size) / size, 0) + eps)
     mean[0] = m
@@ -350,7 +320,7 @@ cdef void _layer_norm_grad_row(const floating* gy, const floating* x, double mea
     cdef Py_ssize_t j
     for j in range(size):
         gx[j] = gy[j] * weight[j]
-    _centered_sums(gx, x, size, 0, mean, &sum_g, &sum_g_centered)
+    centered_sums(gx, x, size, 0, mean, &sum_g, &sum_g_centered)
     a = <floating>(sum_g / size)
     b = <floating>(sum_g_centered * rstd * rstd / size)
     for j in range(size):

@@ -75,3 +75,30 @@ def channel_vector(name: str, array: Any, channels: int, dtype: Any) -> np.ndarr
         raise ValueError(f"{name} has shape {array.shape}, expected ({channels},)")
     return array
 
+
+
+def class_targets(target: Any, rows: int, classes: int, ignore_index: int) -> np.ndarray:
+    """Class-index targets: an integer (rows,) array with every value in [0, classes) or equal to
+    ignore_index (IndexError naming the first bad value, as PyTorch)."""
+    if not isinstance(target, np.ndarray) or target.dtype.kind not in "iu":
+        kind = type(target).__name__ if not isinstance(target, np.ndarray) else target.dtype
+        raise TypeError(f"class-index targets must be an integer array, got {kind}")
+    if target.shape != (rows,):
+        raise ValueError(f"target has shape {target.shape}, expected ({rows},)")
+    bad = (target != ignore_index) & ((target < 0) | (target >= classes))
+    if bad.any():
+        raise IndexError(f"Target {int(target[bad][0])} is out of bounds (expected a class in "
+                         f"[0, {classes}) or ignore_index={ignore_index}).")
+    return np.ascontiguousarray(target, dtype=np.int64)
+
+
+def loss_targets(target: Any, logits: np.ndarray, ignore_index: int) -> np.ndarray:
+    """Targets for cross-entropy over logits (N, C): class indices (N,) or probabilities (N, C)
+    of the logits' dtype."""
+    if isinstance(target, np.ndarray) and target.dtype.kind == "f":
+        target = float_array("target", target, 2, logits.dtype)
+        if target.shape != logits.shape:
+            raise ValueError(f"probability targets have shape {target.shape}, expected "
+                             f"{logits.shape} (the logits' shape)")
+        return target
+    return class_targets(target, logits.shape[0], logits.shape[1], ignore_index)

@@ -188,5 +188,21 @@ REGISTRY: list[OpInfo] = [
     OpInfo("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-2:], w, b), lambda rng: [
         Sample((uniform(rng, 2, 3, 4), uniform(rng, 3, 4), uniform(rng, 3, 4))),
         Sample((uniform(rng, 3, 2, 5), None, None))]),
+    # losses (ops/loss.py)
+    OpInfo("cross_entropy", F.cross_entropy, lambda rng: [
+        Sample((uniform(rng, 4, 5), np.array([0, 2, 4, 1]))),
+        Sample((uniform(rng, 2, 3, 4), np.array([[0, 2, 1, 1], [2, 0, -100, 1]]))),
+        Sample((uniform(rng, 3), np.array(1)), {"reduction": "sum"}),
+        Sample((uniform(rng, 4, 3), np.array([0, 2, 1, 1])), {"reduction": "none",
+                                                             "label_smoothing": 0.3})]),
+    OpInfo("cross_entropy_weighted", lambda x, t: F.cross_entropy(
+        x, t, mg.tensor([0.5, 2.0, 1.0], dtype=x.dtype), label_smoothing=0.2), lambda rng: [
+        Sample((uniform(rng, 4, 3), np.array([0, 2, 1, 1])))]),
+    OpInfo("cross_entropy_probabilities", lambda x: F.cross_entropy(
+        x, mg.tensor([[0.2, 0.5, 0.3], [1.0, 0.0, 0.0]], dtype=x.dtype), label_smoothing=0.1),
+        lambda rng: [Sample((uniform(rng, 2, 3),))]),
+    OpInfo("nll_loss", F.nll_loss, lambda rng: [
+        Sample((uniform(rng, 4, 5), np.array([0, 2, 4, 1]))),
+        Sample((uniform(rng, 2, 3, 4), np.array([[0, 2, 1, 1], [2, 0, -100, 1]])),
+               {"reduction": "none"})]),
 ]
-

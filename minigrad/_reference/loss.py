@@ -1,0 +1,74 @@
+"""NumPy twin of csrc/loss.pyx: softmax cross-entropy over logits (N, C), fused and stable.
+
+With log-probabilities logp = x - lse(x) (lse the log-sum-exp of the row), class weights w,
+label smoothing eps and C classes, a row's loss is
+    class index t:    (1 - eps) w_t (-logp_t) + eps/C sum_c w_c (-logp_c)   (0 when t is ignored)
+    probabilities y:  -sum_c w_c y'_c logp_c,  y' = (1 - eps) y + eps/C
+and its gradient with respect to the logits, p = softmax(x),
+    class index t:    p_c ((1 - eps) w_t + eps W/C) - (1 - eps) w_t [c = t] - eps w_c/C,  W = sum w
+    probabilities y:  p_c sum_k w_k y'_k - w_c y'_c.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import channel_vector, float_array, loss_targets
+
+
+def _inputs(logits, target, weight, ignore_index):
+    logits = float_array("input", logits, 2)
+    target = loss_targets(target, logits, ignore_index)
+    weight = channel_vector("weight", weight, logits.shape[1], logits.dtype)
+    return logits, target, np.ones(logits.shape[1]) if weight is None else weight.astype(
+        np.float64)
+
+
+def _smoothed(target: np.ndarray, classes: int, label_smoothing: float) -> np.ndarray:
+    return (1 - label_smoothing) * target.astype(np.float64) + label_smoothing / classes
+
+
+def cross_entropy_forward(logits: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
+                          ignore_index: int, label_smoothing: float) -> tuple:
+    """(losses, probs): each row's loss in float64 (N,), and softmax(logits) (N, C) in the
+    logits' dtype, kept for backward."""
+    logits, target, w = _inputs(logits, target, weight, ignore_index)
+    x = logits.astype(np.float64)
+    rows, classes = x.shape
+    if rows == 0 or classes == 0:
+        return np.zeros(rows), np.empty_like(logits)
+    top = x.max(axis=1, keepdims=True)
+    lse = top + np.log(np.exp(x - top).sum(axis=1, keepdims=True))
+    logp = x - lse
+    if target.ndim == 2:
+        losses = -(w * _smoothed(target, classes, label_smoothing) * logp).sum(axis=1)
+    else:
+        kept = target != ignore_index
+        t = np.where(kept, target, 0)
+        picked = np.take_along_axis(logp, t[:, None], axis=1)[:, 0]
+        losses = (-(1 - label_smoothing) * w[t] * picked
+                  - label_smoothing / classes * (w * logp).sum(axis=1))
+        losses = np.where(kept, losses, 0.0)
+    return losses, np.exp(logp).astype(logits.dtype)
+
+
+def cross_entropy_backward(grad_losses: np.ndarray, probs: np.ndarray, target: np.ndarray,
+                           weight: np.ndarray | None, ignore_index: int,
+                           label_smoothing: float) -> np.ndarray:
+    """d(sum_i grad_losses_i loss_i) / d logits, (N, C) in the probabilities' dtype."""
+    probs, target, w = _inputs(probs, target, weight, ignore_index)
+    grad_losses = channel_vector("grad_losses", grad_losses, probs.shape[0], np.float64)
+    if probs.size == 0:
+        return np.empty_like(probs)
+    p = probs.astype(np.float64)
+    rows, classes = p.shape
+    if target.ndim == 2:
+        y = _smoothed(target, classes, label_smoothing)
+        grad = p * (w * y).sum(axis=1, keepdims=True) - w * y
+    else:
+        kept = target != ignore_index
+        t = np.where(kept, target, 0)
+        w_t = (1 - label_smoothing) * w[t][:, None]
+        grad = p * (w_t + label_smoothing * w.sum() / classes) - label_smoothing * w / classes
+        grad[np.arange(rows), t] -= w_t[:, 0]
+        grad[~kept] = 0
+    return (grad * grad_losses[:, None]).astype(probs.dtype)

@@ -1,0 +1,161 @@
+"""Softmax cross-entropy (kernel: csrc/loss.pyx, twin _reference/loss.py) and the NLL loss.
+
+Both take input (N, C) or (N, C, d1, ...) or (C,), with class-index targets (N,) / (N, d1, ...)
+/ () or, for cross_entropy, probability targets of the input's shape, and PyTorch's reductions:
+'mean' divides the weighted sum by the sum of the weights of the targets that are not ignored
+(by the number of rows for probability targets), 'sum' sums, 'none' keeps one loss per target.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import kernels
+from ..autograd import Function
+from ..tensor import Tensor
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    """(N, C, d1, ...) -> (N*d1*..., C) with the class dim last; (C,) -> (1, C)."""
+    if x.ndim == 1:
+        return x[None, :]
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(rows: np.ndarray, shape: tuple) -> np.ndarray:
+    """The inverse of _rows for an array of the input's shape."""
+    if len(shape) == 1:
+        return rows[0]
+    moved = (shape[0],) + shape[2:] + (shape[1],)
+    return np.moveaxis(rows.reshape(moved), -1, 1)
+
+
+def _denominator(target: np.ndarray, weight: np.ndarray | None, ignore_index: int) -> float:
+    """What 'mean' divides by: the summed weight of the targets that count."""
+    if target.dtype.kind == "f":
+        return float(target.shape[0])
+    kept = target[target != ignore_index]
+    return float(kept.size if weight is None else weight.astype(np.float64)[kept].sum())
+
+
+class CrossEntropy(Function):
+    """Backward: gx = g (softmax(x) * k - target terms), see csrc/loss.pyx for the formula."""
+
+    @staticmethod
+    def forward(ctx, input, target, weight, ignore_index, reduction, label_smoothing):
+        logits = _rows(input)
+        rows_target = _rows(target) if target.dtype.kind == "f" else target.reshape(-1)
+        kernel = kernels.load("loss", input.dtype)
+        losses, probs = kernel.cross_entropy_forward(logits, rows_target, weight, ignore_index,
+                                                     label_smoothing)
+        ctx.save_for_backward(probs, rows_target, weight)
+        ctx.options = (ignore_index, label_smoothing)
+        ctx.input_shape, ctx.reduction = input.shape, reduction
+        if reduction == "none":  # one loss per target position: the input's shape without C
+            return losses.astype(input.dtype).reshape(input.shape[:1] + input.shape[2:]
+                                                      if input.ndim > 1 else ())
+        total = losses.sum()
+        if reduction == "mean":
+            ctx.denominator = _denominator(rows_target, weight, ignore_index)
+            with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: nan, as PyTorch
+                total = total / ctx.denominator
+        return np.asarray(total, dtype=input.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        probs, rows_target, weight = ctx.saved_tensors
+        if ctx.reduction == "none":
+            grad_losses = np.asarray(gy, np.float64).reshape(-1)
+        else:
+            scale = 1.0 / ctx.denominator if ctx.reduction == "mean" else 1.0
+            grad_losses = np.full(probs.shape[0], float(gy) * scale)
+        kernel = kernels.load("loss", probs.dtype)
+        grad = kernel.cross_entropy_backward(grad_losses, probs, rows_target, weight,
+                                             *ctx.options)
+        return _unrows(grad, ctx.input_shape), None, None
+
+
+class NLLLoss(Function):
+    """loss_i = -w[t_i] x[i, t_i];  gx[i, t_i] = -w[t_i] g_i, zero elsewhere."""
+
+    @staticmethod
+    def forward(ctx, input, target, weight, ignore_index, reduction):
+        logp, t = _rows(input), target.reshape(-1)
+        kept = t != ignore_index
+        safe = np.where(kept, t, 0)
+        w = np.ones(logp.shape[1]) if weight is None else weight.astype(np.float64)
+        row_weight = np.where(kept, w[safe], 0.0)
+        losses = -row_weight * logp[np.arange(len(t)), safe]
+        ctx.save_for_backward(safe, row_weight)
+        ctx.input_shape, ctx.reduction, ctx.classes = input.shape, reduction, logp.shape[1]
+        if reduction == "none":
+            return losses.astype(input.dtype).reshape(target.shape)
+        ctx.denominator = row_weight.sum() if reduction == "mean" else 1.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(losses.sum() / ctx.denominator, dtype=input.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        safe, row_weight = ctx.saved_tensors
+        g = np.asarray(gy, np.float64).reshape(-1) / ctx.denominator if ctx.reduction != \
+            "none" else np.asarray(gy, np.float64).reshape(-1)
+        grad = np.zeros((len(safe), ctx.classes))
+        grad[np.arange(len(safe)), safe] = -row_weight * g
+        return _unrows(grad, ctx.input_shape).astype(gy.dtype), None, None
+
+
+def _check(name: str, input: Tensor, target: Any, weight: Tensor | None, reduction: str,
+           allow_probabilities: bool) -> np.ndarray:
+    """Shapes, dtypes and options, checked before anything runs; returns the target array."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dimension, got a scalar")
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if target_array.dtype.kind == "f" and allow_probabilities:
+        if target_array.shape != input.shape:
+            raise ValueError(f"{name}: probability targets of shape {target_array.shape} do not "
+                             f"match input of shape {input.shape}")
+        if target_array.dtype != input.dtype:
+            raise TypeError(f"{name}: probability targets are {target_array.dtype} but the "
+                            f"input is {input.dtype}")
+    elif target_array.dtype.kind in "iu":
+        expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+        if target_array.shape != expected:
+            raise ValueError(f"{name}: target of shape {target_array.shape} does not match input "
+                             f"of shape {input.shape} (expected target shape {expected})")
+    else:
+        kinds = "class indices (integers) or probabilities" if allow_probabilities else \
+            "class indices (integers)"
+        raise TypeError(f"{name}: target must hold {kinds}, got {target_array.dtype}")
+    if weight is not None and weight.shape != (classes,):
+        raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({classes},)")
+    return target_array
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """PyTorch's F.cross_entropy: log-softmax and NLL in one fused, stable kernel."""
+    target_array = _check("cross_entropy", input, target, weight, reduction, True)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+    return CrossEntropy.apply(input, target_array, None if weight is None else weight.data,
+                              ignore_index=int(ignore_index), reduction=reduction,
+                              label_smoothing=float(label_smoothing))
+
+
+def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """PyTorch's F.nll_loss over log-probabilities input."""
+    target_array = _check("nll_loss", input, target, weight, reduction, False)
+    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    bad = (target_array != ignore_index) & ((target_array < 0) | (target_array >= classes))
+    if bad.any():
+        raise IndexError(f"Target {int(target_array[bad].flat[0])} is out of bounds.")
+    return NLLLoss.apply(input, target_array, None if weight is None else weight.data,
+                         ignore_index=int(ignore_index), reduction=reduction)
