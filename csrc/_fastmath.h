@@ -1,6 +1,7 @@
-/* Vectorizable single-precision exp, for the softmax in csrc/loss.pyx.
+/* Single-precision softmax of one row, for csrc/loss.pyx: a vectorizable exp and the row
+ * function built for several instruction sets.
  *
- * glibc's expf is a function call the compiler cannot vectorize; this one is straight-line
+ * glibc's expf is a function call the compiler cannot vectorize; minigrad_expf is straight-line
  * arithmetic, so a loop over it compiles to SIMD. exp(x) = 2^n exp(r) with n = round(x / ln 2)
  * and r = x - n ln 2 in [-ln2/2, ln2/2] (ln 2 split in two for an exact product), exp(r) by the
  * Cephes degree-6 polynomial (about 1 ulp), 2^n built in the exponent bits. x is clamped to
@@ -8,6 +9,7 @@
  */
 #ifndef MINIGRAD_FASTMATH_H
 #define MINIGRAD_FASTMATH_H
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -32,6 +34,54 @@ static inline float minigrad_expf(float x)
     bits = ((int32_t)n + 127) << 23;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
+}
+
+/* The row function is compiled for the x86-64 levels v4 (AVX-512), v3 (AVX2, FMA) and the
+ * baseline (SSE2); the loader picks the best the CPU has (GCC's target_clones; "arch=skylake"
+ * style clones would test the CPU model and miss AMD's). Elsewhere it is compiled once. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#define MINIGRAD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
+                                                     "default")))
+#else
+#define MINIGRAD_CLONES
+#endif
+
+#define MINIGRAD_LANES 32
+
+/* p = softmax(x) over n >= 1 values; returns log(sum(exp(x - max))) + max = logsumexp(x).
+ * Four passes over the row, each vectorized: the max (a NaN may be skipped there: it still
+ * reaches every p through exp), p = exp(x - max), their sum in double by interleaved lanes (a
+ * fixed order, so results repeat exactly), and the scaling. */
+MINIGRAD_CLONES static double minigrad_softmax_row_f32(const float* x, float* p, long n)
+{
+    float lane_max[MINIGRAD_LANES], top, scale;
+    double lane_sum[MINIGRAD_LANES], total = 0;
+    long j, l, full = n - n % MINIGRAD_LANES;
+    for (l = 0; l < MINIGRAD_LANES; l++) {
+        lane_max[l] = x[0];
+        lane_sum[l] = 0;
+    }
+    for (j = 0; j < full; j += MINIGRAD_LANES)
+        for (l = 0; l < MINIGRAD_LANES; l++)
+            lane_max[l] = x[j + l] > lane_max[l] ? x[j + l] : lane_max[l];
+    for (j = full; j < n; j++)
+        lane_max[0] = x[j] > lane_max[0] ? x[j] : lane_max[0];
+    top = lane_max[0];
+    for (l = 1; l < MINIGRAD_LANES; l++)
+        top = lane_max[l] > top ? lane_max[l] : top;
+    for (j = 0; j < n; j++)
+        p[j] = minigrad_expf(x[j] - top);
+    for (j = 0; j < full; j += MINIGRAD_LANES)
+        for (l = 0; l < MINIGRAD_LANES; l++)
+            lane_sum[l] += p[j + l];
+    for (j = full; j < n; j++)
+        lane_sum[0] += p[j];
+    for (l = 0; l < MINIGRAD_LANES; l++)
+        total += lane_sum[l];
+    scale = (float)(1.0 / total);
+    for (j = 0; j < n; j++)
+        p[j] *= scale;
+    return top + log(total);
 }
 
 #endif

@@ -20,7 +20,7 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport exp, log
 
-from _sums cimport centered_sums, run_max
+from _sums cimport run_max
 
 import numpy as np
 
@@ -32,25 +32,23 @@ cdef enum:
 
 
 cdef extern from "_fastmath.h" nogil:
-    float minigrad_expf(float x)
+    double minigrad_softmax_row_f32(const float* x, float* p, long n)
 
 
 cdef double _softmax_row(const floating* x, floating* p, Py_ssize_t classes) noexcept nogil:
-    """p = softmax(x) for one row (classes >= 1); returns lse = log sum exp(x). Three
-    vectorized passes: the max, e = exp(x - max) with its sum, the scaling. A NaN in the row
-    makes every p and lse NaN."""
-    cdef double top = run_max(x, classes), total, unused
-    cdef floating shift = <floating>top, scale
+    """p = softmax(x) for one row (classes >= 1); returns lse = log sum exp(x). A NaN in the
+    row makes every p and lse NaN. float32 rows go to the C version in _fastmath.h, built for
+    several instruction sets; float64 rows use libm's exp."""
+    cdef double top, total = 0
     cdef Py_ssize_t c
+    if floating is float:
+        return minigrad_softmax_row_f32(x, p, classes)
+    top = run_max(x, classes)
     for c in range(classes):
-        if floating is float:
-            p[c] = minigrad_expf(x[c] - shift)
-        else:
-            p[c] = exp(x[c] - shift)
-    centered_sums(p, p, classes, 0, 0, &total, &unused)
-    scale = <floating>(1 / total)
+        p[c] = exp(x[c] - top)
+        total += p[c]
     for c in range(classes):
-        p[c] = p[c] * scale
+        p[c] = p[c] / total
     return top + log(total)
 
 
