@@ -102,3 +102,12 @@ def loss_targets(target: Any, logits: np.ndarray, ignore_index: int) -> np.ndarr
                              f"{logits.shape} (the logits' shape)")
         return target
     return class_targets(target, logits.shape[0], logits.shape[1], ignore_index)
+
+
+def dropout_probability(p: Any, upper_open: bool = False) -> float:
+    """p in [0, 1] (or [0, 1) where p = 1 has no finite formula), ValueError otherwise."""
+    if not isinstance(p, (int, float, np.floating)) or not (0 <= p < 1 if upper_open else
+                                                             0 <= p <= 1):
+        bound = "[0, 1)" if upper_open else "[0, 1]"
+        raise ValueError(f"dropout probability has to be in {bound}, but got {p}")
+    return float(p)

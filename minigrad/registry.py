@@ -77,6 +77,18 @@ def _batch_norm_train(x: mg.Tensor, weight: mg.Tensor | None, bias: mg.Tensor | 
     return F.batch_norm(x, running_mean, running_var, weight, bias, training=True)
 
 
+def _seeded(dropout: Callable[..., mg.Tensor]) -> Callable[..., mg.Tensor]:
+    """dropout drawing its mask from seed 0 on every call; the generator's state is kept."""
+    def op(*args: Any, **kwargs: Any) -> mg.Tensor:
+        state = mg.get_rng_state()
+        mg.manual_seed(0)
+        try:
+            return dropout(*args, **kwargs)
+        finally:
+            mg.set_rng_state(state)
+    return op
+
+
 REGISTRY: list[OpInfo] = [
     # elementwise arithmetic (operators and functions)
     OpInfo("add", mg.add, binary),
@@ -205,4 +217,11 @@ REGISTRY: list[OpInfo] = [
         Sample((uniform(rng, 4, 5), np.array([0, 2, 4, 1]))),
         Sample((uniform(rng, 2, 3, 4), np.array([[0, 2, 1, 1], [2, 0, -100, 1]])),
                {"reduction": "none"})]),
+    # dropout (ops/dropout.py): the same seed on every call, so the mask stays fixed
+    OpInfo("dropout", _seeded(F.dropout), lambda rng: [
+        Sample((uniform(rng, 4, 5), 0.3)), Sample((uniform(rng, 2, 3, 4),), {"p": 0.6})]),
+    OpInfo("alpha_dropout", _seeded(F.alpha_dropout), lambda rng: [
+        Sample((uniform(rng, 4, 5), 0.3), {"training": True})]),
+    OpInfo("gaussian_dropout", _seeded(F.gaussian_dropout), lambda rng: [
+        Sample((uniform(rng, 4, 5), 0.4))]),
 ]

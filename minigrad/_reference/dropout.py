@@ -1,0 +1,70 @@
+"""NumPy twin of csrc/dropout.pyx: dropout masks from a counter-based generator, fused scaling.
+
+Every function works on flat (1-D) arrays. Random numbers are a pure function of (seed, element index): u_i = splitmix64(seed + (i + 1) *
+golden) / 2^64, in double. The compiled kernel computes the same numbers, so both backends draw
+identical masks for a seed (taken from minigrad's generator per call), on any thread count.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import dropout_probability, float_array
+
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+# SELU's negative saturation value -lambda * alpha, which alpha dropout gives to dropped units.
+ALPHA_PRIME = -1.7580993408473766
+
+
+def uniforms(seed: int, count: int, offset: int = 0) -> np.ndarray:
+    """count doubles in [0, 1): the generator's outputs offset, offset + 1, ..."""
+    index = np.arange(offset + 1, offset + count + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + index * GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def alpha_coefficients(p: float) -> tuple[float, float]:
+    """(a, b) with out = a * (x if kept else alpha') + b keeping SELU's mean 0 and variance 1."""
+    a = ((1 - p) * (1 + p * ALPHA_PRIME ** 2)) ** -0.5
+    return a, -a * ALPHA_PRIME * p
+
+
+def dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(y, keep): keep_i = u_i >= p (probability 1 - p), y = x * keep / (1 - p); 0 <= p < 1."""
+    x = float_array("input", x, 1)
+    dropout_probability(p, upper_open=True)
+    keep = uniforms(seed, x.size) >= p
+    return (x * keep * (1 / (1 - p))).astype(x.dtype), keep.astype(np.uint8)
+
+
+def alpha_dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(y, keep): y = a * (x if kept else alpha') + b; 0 <= p < 1."""
+    x = float_array("input", x, 1)
+    dropout_probability(p, upper_open=True)
+    keep = uniforms(seed, x.size) >= p
+    a, b = alpha_coefficients(p)
+    return (a * (x * keep + ALPHA_PRIME * ~keep) + b).astype(x.dtype), keep.astype(np.uint8)
+
+
+def gaussian_dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(y, noise): y = x * noise, noise ~ N(1, p / (1 - p)) by Box-Muller from u_2i, u_2i+1."""
+    x = float_array("input", x, 1)
+    dropout_probability(p, upper_open=True)
+    u = uniforms(seed, 2 * x.size)
+    normal = np.sqrt(-2 * np.log1p(-u[0::2])) * np.cos(2 * np.pi * u[1::2])
+    noise = (1 + np.sqrt(p / (1 - p)) * normal).astype(x.dtype)
+    return x * noise, noise
+
+
+def masked_scale(grad_output: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
+    """grad_output * mask * scale: the backward of every dropout (mask: keep flags or noise)."""
+    grad_output = float_array("grad_output", grad_output, 1)
+    if not isinstance(mask, np.ndarray) or mask.shape != grad_output.shape:
+        raise ValueError(f"mask has shape {getattr(mask, 'shape', None)}, expected "
+                         f"{grad_output.shape}")
+    if mask.dtype != np.uint8:
+        mask = float_array("mask", mask, 1, grad_output.dtype)
+    return (grad_output * mask * scale).astype(grad_output.dtype)
