@@ -12,7 +12,8 @@
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport cos, log1p, sqrt, M_PI
-from libc.stdint cimport uint8_t, uint64_t
+from libc.math cimport ceil
+from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 import numpy as np
 
@@ -21,32 +22,50 @@ from minigrad.kernels import get_num_threads
 
 cdef enum:
     PARALLEL_MIN = 65536  # elements below which one thread does the whole array
+    CHUNK = 8192          # elements per parallel task
 
 cdef double ALPHA_PRIME = -1.7580993408473766  # SELU's saturation value -lambda * alpha
 
 
-cdef inline double _uniform(uint64_t seed, uint64_t i) noexcept nogil:
-    """The generator's output number i (counting from 0), a double in [0, 1)."""
+cdef inline uint64_t _bits(uint64_t seed, uint64_t i) noexcept nogil:
+    """The generator's output number i (counting from 0): 53 random bits, below 2^53."""
     cdef uint64_t z = seed + (i + 1) * <uint64_t>0x9E3779B97F4A7C15
     z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
     z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
-    z = z ^ (z >> 31)
-    return (z >> 11) * (1.0 / 9007199254740992.0)  # 2^-53
+    return (z ^ (z >> 31)) >> 11
+
+
+cdef inline double _uniform(uint64_t seed, uint64_t i) noexcept nogil:
+    """Output number i as a double in [0, 1): bits * 2^-53 (below 2^53, so the signed
+    conversion is exact and takes one instruction)."""
+    return <double><int64_t>_bits(seed, i) * (1.0 / 9007199254740992.0)
+
+
+cdef void _bernoulli_chunk(const floating* x, floating* y, uint8_t* keep, Py_ssize_t start,
+                           Py_ssize_t stop, uint64_t threshold, double kept_scale,
+                           double dropped_value, double shift, uint64_t seed) noexcept nogil:
+    # k_i = 1 if u_i >= p, compared as integers: bits_i >= threshold = ceil(p 2^53), branch-free.
+    # y_i = (x_i k_i + dropped_value (1 - k_i)) * kept_scale + shift, a product rather than a
+    # select, so that a NaN input stays NaN even where dropped (PyTorch).
+    cdef Py_ssize_t i
+    cdef uint8_t kept
+    cdef floating k
+    for i in range(start, stop):
+        kept = _bits(seed, i) >= threshold  # an integer flag (setcc), then converted: no branch
+        keep[i] = kept
+        k = kept
+        y[i] = <floating>((x[i] * k + dropped_value * (1 - k)) * kept_scale + shift)
 
 
 cdef void _bernoulli(const floating[::1] x, floating[::1] y, uint8_t[::1] keep,
-                     double p, double kept_scale, double dropped_value, double shift,
+                     uint64_t threshold, double kept_scale, double dropped_value, double shift,
                      uint64_t seed, int threads) noexcept nogil:
-    # k_i = 1 if u_i >= p else 0; y_i = (x_i k_i + dropped_value (1 - k_i)) * kept_scale + shift,
-    # a product rather than a select, so that a NaN input stays NaN even where dropped (PyTorch).
     # Dropout: kept_scale = 1/(1-p), dropped_value = 0, shift = 0;
     # alpha dropout: kept_scale = a, dropped_value = alpha', shift = b.
-    cdef Py_ssize_t i
-    cdef double k
-    for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
-        k = 1.0 if _uniform(seed, i) >= p else 0.0
-        keep[i] = <uint8_t>k
-        y[i] = <floating>((x[i] * k + dropped_value * (1 - k)) * kept_scale + shift)
+    cdef Py_ssize_t n = x.shape[0], chunks = (n + CHUNK - 1) // CHUNK, j
+    for j in prange(chunks, nogil=True, schedule="static", num_threads=threads):
+        _bernoulli_chunk(&x[0], &y[0], &keep[0], j * CHUNK, min(j * CHUNK + CHUNK, n),
+                         threshold, kept_scale, dropped_value, shift, seed)
 
 
 cdef void _gaussian(const floating[::1] x, floating[::1] y, floating[::1] noise, double std,
@@ -80,13 +99,15 @@ def _threads(Py_ssize_t size):
 
 def _bernoulli_forward(x, double p, uint64_t seed, double kept_scale, double dropped_value,
                        double shift):
-    x = float_array("input", x, 1)
     y, keep = np.empty_like(x), np.empty(x.shape[0], np.uint8)
+    if x.size == 0:
+        return y, keep
+    cdef uint64_t threshold = <uint64_t>ceil(p * 9007199254740992.0)  # u >= p <=> bits >= this
     if x.dtype == np.float32:
-        _bernoulli[float](x, y, keep, p, kept_scale, dropped_value, shift, seed,
+        _bernoulli[float](x, y, keep, threshold, kept_scale, dropped_value, shift, seed,
                           _threads(x.size))
     else:
-        _bernoulli[double](x, y, keep, p, kept_scale, dropped_value, shift, seed,
+        _bernoulli[double](x, y, keep, threshold, kept_scale, dropped_value, shift, seed,
                            _threads(x.size))
     return y, keep
 
@@ -99,12 +120,14 @@ def alpha_coefficients(double p):
 
 def dropout_forward(x, p, seed):
     """(y, keep): keep_i = u_i >= p (probability 1 - p), y = x * keep / (1 - p); 0 <= p < 1."""
+    x = float_array("input", x, 1)
     p = dropout_probability(p, upper_open=True)
     return _bernoulli_forward(x, p, seed, 1 / (1 - p), 0.0, 0.0)
 
 
 def alpha_dropout_forward(x, p, seed):
     """(y, keep): y = a * (x if kept else alpha') + b; 0 <= p < 1."""
+    x = float_array("input", x, 1)
     p = dropout_probability(p, upper_open=True)
     a, b = alpha_coefficients(p)
     return _bernoulli_forward(x, p, seed, a, ALPHA_PRIME, b)

@@ -15,15 +15,25 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 ALPHA_PRIME = -1.7580993408473766
 
 
-def uniforms(seed: int, count: int, offset: int = 0) -> np.ndarray:
-    """count doubles in [0, 1): the generator's outputs offset, offset + 1, ..."""
-    index = np.arange(offset + 1, offset + count + 1, dtype=np.uint64)
+def random_bits(seed: int, count: int) -> np.ndarray:
+    """The generator's first count outputs: 53 random bits each (uint64 below 2^53)."""
+    index = np.arange(1, count + 1, dtype=np.uint64)
     with np.errstate(over="ignore"):
         z = np.uint64(seed) + index * GOLDEN
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return z >> np.uint64(11)
+
+
+def uniforms(seed: int, count: int) -> np.ndarray:
+    """The first count outputs as doubles in [0, 1): bits * 2^-53."""
+    return random_bits(seed, count).astype(np.float64) * 2.0 ** -53
+
+
+def keep_mask(seed: int, count: int, p: float) -> np.ndarray:
+    """u_i >= p, compared as integers: bits_i >= ceil(p 2^53)."""
+    return random_bits(seed, count) >= np.uint64(np.ceil(p * 2.0 ** 53))
 
 
 def alpha_coefficients(p: float) -> tuple[float, float]:
@@ -36,7 +46,7 @@ def dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, np.
     """(y, keep): keep_i = u_i >= p (probability 1 - p), y = x * keep / (1 - p); 0 <= p < 1."""
     x = float_array("input", x, 1)
     dropout_probability(p, upper_open=True)
-    keep = uniforms(seed, x.size) >= p
+    keep = keep_mask(seed, x.size, p)
     return (x * keep * (1 / (1 - p))).astype(x.dtype), keep.astype(np.uint8)
 
 
@@ -44,7 +54,7 @@ def alpha_dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarra
     """(y, keep): y = a * (x if kept else alpha') + b; 0 <= p < 1."""
     x = float_array("input", x, 1)
     dropout_probability(p, upper_open=True)
-    keep = uniforms(seed, x.size) >= p
+    keep = keep_mask(seed, x.size, p)
     a, b = alpha_coefficients(p)
     return (a * (x * keep + ALPHA_PRIME * ~keep) + b).astype(x.dtype), keep.astype(np.uint8)
 
