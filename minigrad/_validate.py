@@ -111,3 +111,35 @@ def dropout_probability(p: Any, upper_open: bool = False) -> float:
         bound = "[0, 1)" if upper_open else "[0, 1]"
         raise ValueError(f"dropout probability has to be in {bound}, but got {p}")
     return float(p)
+
+
+def pair(name: str, value: Any, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each >= minimum, as a pair (PyTorch's _pair)."""
+    values = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(values) != 2 or not all(isinstance(v, (int, np.integer)) and v >= minimum
+                                   for v in values):
+        raise ValueError(f"{name} must be an int or a pair of ints >= {minimum}, got {value!r}")
+    return int(values[0]), int(values[1])
+
+
+def window_output_size(input_size: tuple, kernel: tuple, stride: tuple, padding: tuple,
+                       dilation: tuple) -> tuple[int, int]:
+    """(OH, OW) = floor((H + 2p - d (k - 1) - 1) / s) + 1 per dim; ValueError unless >= 1."""
+    out = tuple((size + 2 * p - d * (k - 1) - 1) // s + 1
+                for size, k, s, p, d in zip(input_size, kernel, stride, padding, dilation))
+    if min(out) < 1:
+        raise ValueError(f"input of spatial size {tuple(input_size)} is too small for kernel "
+                         f"{kernel} with stride {stride}, padding {padding}, dilation {dilation} "
+                         f"(output size would be {out})")
+    return out
+
+
+def conv2d_inputs(x: Any, weight: Any, bias: Any) -> tuple:
+    """x (N, C, H, W), weight (O, C, kh, kw), bias (O,) or None: contiguous, one float dtype."""
+    x = float_array("input", x, 4)
+    weight = float_array("weight", weight, 4, x.dtype)
+    if weight.shape[1] != x.shape[1]:
+        raise ValueError(f"conv2d: weight of shape {weight.shape} expects {weight.shape[1]} "
+                         f"input channels, but the input of shape {x.shape} has {x.shape[1]}")
+    bias = channel_vector("bias", bias, weight.shape[0], x.dtype)
+    return x, weight, bias

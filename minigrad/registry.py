@@ -224,4 +224,18 @@ REGISTRY: list[OpInfo] = [
         Sample((uniform(rng, 4, 5), 0.3), {"training": True})]),
     OpInfo("gaussian_dropout", _seeded(F.gaussian_dropout), lambda rng: [
         Sample((uniform(rng, 4, 5), 0.4))]),
+    # convolution and pooling (ops/conv.py)
+    OpInfo("conv2d", F.conv2d, lambda rng: [
+        Sample((uniform(rng, 2, 2, 5, 4), uniform(rng, 3, 2, 3, 2), uniform(rng, 3))),
+        Sample((uniform(rng, 1, 1, 6, 6), uniform(rng, 2, 1, 3, 3)),
+               {"stride": 2, "padding": 1, "dilation": (1, 2)}),
+        Sample((uniform(rng, 2, 4, 4), uniform(rng, 1, 2, 2, 2), uniform(rng, 1)),
+               {"padding": (1, 0)})]),
+    OpInfo("max_pool2d", F.max_pool2d, lambda rng: [
+        Sample((distinct(rng, 2, 2, 4, 4), 2)),
+        Sample((distinct(rng, 1, 2, 5, 5), 3), {"stride": 2, "padding": 1}),
+        Sample((distinct(rng, 2, 5, 4), (2, 3)), {"stride": 1})]),
+    OpInfo("avg_pool2d", F.avg_pool2d, lambda rng: [
+        Sample((uniform(rng, 2, 2, 4, 4), 2)),
+        Sample((uniform(rng, 1, 2, 5, 5), 3), {"stride": 2, "padding": 1})]),
 ]

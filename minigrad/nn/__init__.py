@@ -1,6 +1,8 @@
 """minigrad.nn: modules, the functional API (minigrad.nn.functional) and initializers."""
 from . import functional, init
 from .layers import FusedLinear, Linear, Sequential
+from .activation import ELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .dropout import AlphaDropout, Dropout, GaussianDropout
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm

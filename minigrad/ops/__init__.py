@@ -30,6 +30,8 @@
     cross_entropy          -w_t log softmax(x)_t        gx = g (softmax(x) - onehot(t)) (weighted, smoothed)
     nll_loss               -w_t x_t                     gx = -g w_t at t, 0 elsewhere
     dropout (alpha, gauss) x * mask * scale (+ shift)   gx = gy * mask * scale
+    conv2d                 W * x + b (im2col, gemm)     gW = gy_rows^T cols, gx = col2im(gy_rows W)
+    max_pool2d, avg_pool2d window max / mean            gy to the argmax / spread evenly
 
 Every one of these is a Function in the module of its family; registry.py lists sample inputs for
 each, and the tests gradcheck them all.
@@ -39,6 +41,7 @@ from .activation import elu, leaky_relu, relu, selu, sigmoid, softplus, tanh
 from .elementwise import (abs, add, clamp, clip, clone, cos, div, eq, exp, ge, gt, le, log, lt,
                           maximum, minimum, mul, ne, neg, pow, sin, sqrt, sub, to_dtype, where)
 from .linear import fused_linear, linear, matmul, mm
+from .conv import avg_pool2d, conv2d, max_pool2d
 from .dropout import alpha_dropout, dropout, gaussian_dropout
 from .loss import cross_entropy, nll_loss
 from .norm import batch_norm, layer_norm

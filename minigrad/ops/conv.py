@@ -1,0 +1,98 @@
+"""2-D convolution and pooling (kernels: csrc/conv.pyx, twin _reference/conv.py).
+
+    conv2d       y = W * x + b (im2col + gemm)      gW = g_rows^T cols, gx = col2im(g_rows W), gb = sum gy
+    max_pool2d   window maximum                     gy routed to each window's argmax
+    avg_pool2d   window mean (padding counted)      gy / (kh kw) spread over each window
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import kernels
+from .._validate import pair
+from ..autograd import Function
+from ..tensor import Tensor
+from ._util import needs
+
+
+class Conv2d(Function):
+    @staticmethod
+    def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1):
+        kernel = kernels.load("conv", x.dtype)
+        y, cols = kernel.conv2d_forward(x, weight, bias, stride, padding, dilation)
+        ctx.save_for_backward(x, cols, weight)
+        ctx.geometry = (stride, padding, dilation)
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, cols, weight = ctx.saved_tensors
+        kernel = kernels.load("conv", x.dtype)
+        return kernel.conv2d_backward(gy, x, cols, weight, *ctx.geometry, needs(ctx, 0),
+                                      needs(ctx, 1), len(ctx.needs_input_grad) > 2 and
+                                      needs(ctx, 2))
+
+
+class MaxPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride=None, padding=0):
+        y, argmax = kernels.load("conv", x.dtype).max_pool2d_forward(x, kernel_size, stride,
+                                                                      padding)
+        ctx.save_for_backward(argmax)
+        ctx.input_size = x.shape[2:]
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        (argmax,) = ctx.saved_tensors
+        return kernels.load("conv", gy.dtype).max_pool2d_backward(gy, argmax, ctx.input_size)
+
+
+class AvgPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel_size, stride=None, padding=0):
+        ctx.input_size, ctx.window = x.shape[2:], (kernel_size, stride, padding)
+        return kernels.load("conv", x.dtype).avg_pool2d_forward(x, kernel_size, stride, padding)
+
+    @staticmethod
+    def backward(ctx, gy):
+        return kernels.load("conv", gy.dtype).avg_pool2d_backward(gy, ctx.input_size,
+                                                                  *ctx.window)
+
+
+def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:
+    """(N, C, H, W) as is, (C, H, W) as a batch of one (PyTorch's unbatched input)."""
+    if input.ndim == 3:
+        return input.unsqueeze(0), True
+    if input.ndim != 4:
+        raise ValueError(f"{name}: expected 3D (C, H, W) or 4D (N, C, H, W) input, got shape "
+                         f"{input.shape}")
+    return input, False
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1) -> Tensor:
+    """PyTorch's F.conv2d (groups=1): weight (out_channels, in_channels, kh, kw)."""
+    x, unbatched = _batched("conv2d", input)
+    if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
+        raise ValueError(f"conv2d: weight of shape {weight.shape} does not fit input of shape "
+                         f"{input.shape} (expected weight (out, {x.shape[1]}, kh, kw))")
+    geometry = dict(stride=pair("stride", stride, 1), padding=pair("padding", padding, 0),
+                    dilation=pair("dilation", dilation, 1))
+    args = (x, weight) if bias is None else (x, weight, bias)
+    y = Conv2d.apply(*args, **geometry)
+    return y.squeeze(0) if unbatched else y
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """PyTorch's F.max_pool2d (dilation 1, floor mode)."""
+    x, unbatched = _batched("max_pool2d", input)
+    y = MaxPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    return y.squeeze(0) if unbatched else y
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """PyTorch's F.avg_pool2d (floor mode, count_include_pad=True)."""
+    x, unbatched = _batched("avg_pool2d", input)
+    y = AvgPool2d.apply(x, kernel_size=kernel_size, stride=stride, padding=padding)
+    return y.squeeze(0) if unbatched else y

@@ -1,0 +1,237 @@
+"""Convolution and pooling (csrc/conv.pyx) against the twin, direct loops and PyTorch."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.nn.functional as F
+from minigrad._reference import conv as twin
+from conftest import assert_projected_gradients_match
+
+compiled = pytest.importorskip("minigrad._C.conv", reason="compiled kernels are not built")
+
+TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
+CONFIGS = [  # input shape, weight shape, stride, padding, dilation
+    ((2, 3, 7, 6), (4, 3, 3, 2), 1, 0, 1),
+    ((3, 2, 9, 9), (5, 2, 3, 3), 2, 1, 1),
+    ((2, 1, 8, 8), (2, 1, 3, 3), 1, 2, 2),
+    ((1, 1, 5, 5), (1, 1, 5, 5), 1, 0, 1),
+    ((16, 1, 28, 28), (20, 1, 5, 5), 1, 2, 1),  # large enough to run threaded
+]
+
+
+def direct_conv(x, w, b, stride, padding, dilation):
+    """The definition, one output element at a time, in float64."""
+    n, c, h, width = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (padding,) * 2, (padding,) * 2))
+    oh = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+    ow = (width + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    y = np.zeros((n, o, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            patch = xp[:, :, i * stride:i * stride + dilation * (kh - 1) + 1:dilation,
+                       j * stride:j * stride + dilation * (kw - 1) + 1:dilation]
+            y[:, :, i, j] = np.einsum("nckl,ockl->no", patch, w) + b
+    return y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CONFIGS)
+def test_conv_kernel_matches_twin_and_the_definition(rng, x_shape, w_shape, stride, padding,
+                                                     dilation, dtype):
+    x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
+    b = rng.standard_normal(w_shape[0]).astype(dtype)
+    y, cols = compiled.conv2d_forward(x, w, b, stride, padding, dilation)
+    y_twin, cols_twin = twin.conv2d_forward(x, w, b, stride, padding, dilation)
+    np.testing.assert_array_equal(cols, cols_twin)
+    np.testing.assert_allclose(y, y_twin, **TOL[dtype])
+    np.testing.assert_allclose(y, direct_conv(x, w, b, stride, padding, dilation),
+                               rtol=1e-5 if dtype == np.float32 else 1e-10, atol=1e-4)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    for a, e in zip(compiled.conv2d_backward(gy, x, cols, w, stride, padding, dilation),
+                    twin.conv2d_backward(gy, x, cols_twin, w, stride, padding, dilation)):
+        np.testing.assert_allclose(a, e, rtol=1e-5 if dtype == np.float32 else 1e-10, atol=1e-4)
+
+
+POOLS = [(2, None, 0), (3, 2, 1), ((3, 2), 1, (1, 0)), (2, 1, 1)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel_size, stride, padding", POOLS)
+def test_pooling_kernels_match_twin(rng, kernel_size, stride, padding, dtype):
+    x = rng.standard_normal((3, 4, 9, 8)).astype(dtype)
+    y, argmax = compiled.max_pool2d_forward(x, kernel_size, stride, padding)
+    y_twin, argmax_twin = twin.max_pool2d_forward(x, kernel_size, stride, padding)
+    np.testing.assert_array_equal(y, y_twin)
+    np.testing.assert_array_equal(argmax, argmax_twin)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    np.testing.assert_allclose(compiled.max_pool2d_backward(gy, argmax, (9, 8)),
+                               twin.max_pool2d_backward(gy, argmax, (9, 8)), **TOL[dtype])
+    np.testing.assert_allclose(compiled.avg_pool2d_forward(x, kernel_size, stride, padding),
+                               twin.avg_pool2d_forward(x, kernel_size, stride, padding),
+                               **TOL[dtype])
+    np.testing.assert_allclose(
+        compiled.avg_pool2d_backward(gy, (9, 8), kernel_size, stride, padding),
+        twin.avg_pool2d_backward(gy, (9, 8), kernel_size, stride, padding), **TOL[dtype])
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CONFIGS[:3])
+def test_conv_and_pools_match_pytorch(backend, x_shape, w_shape, stride, padding, dilation):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    b = rng.standard_normal(w_shape[0])
+    ours = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = F.conv2d(*ours, stride=stride, padding=padding, dilation=dilation)
+    ty = torch.nn.functional.conv2d(*theirs, stride=stride, padding=padding, dilation=dilation)
+    pooled = F.max_pool2d(y, 2, 1) + F.avg_pool2d(y, 2, 1)
+    tpooled = torch.nn.functional.max_pool2d(ty, 2, 1) + torch.nn.functional.avg_pool2d(ty, 2, 1)
+    gy = rng.standard_normal(tpooled.shape)
+    pooled.backward(mg.tensor(gy))
+    tpooled.backward(torch.from_numpy(gy))
+    np.testing.assert_allclose(pooled.data, tpooled.detach().numpy(), rtol=1e-10, atol=1e-10)
+    for a, e in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.data, e.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_modules_match_pytorch_layouts_and_default_init():
+    torch = pytest.importorskip("torch")
+    mg.manual_seed(0)
+    conv = nn.Conv2d(3, 8, (3, 5), stride=2, padding=1)
+    reference = torch.nn.Conv2d(3, 8, (3, 5), stride=2, padding=1)
+    assert conv.weight.shape == tuple(reference.weight.shape) and conv.bias.shape == (8,)
+    bound = 1 / np.sqrt(3 * 3 * 5)
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    x = mg.randn(2, 3, 10, 11)
+    assert conv(x).shape == tuple(reference(torch.randn(2, 3, 10, 11)).shape)
+    assert nn.Flatten()(mg.randn(2, 3, 4)).shape == (2, 12)
+    assert nn.MaxPool2d(2)(x).shape == (2, 3, 5, 5) and nn.AvgPool2d(3, 2)(x).shape == (2, 3, 4, 5)
+    assert F.conv2d(mg.randn(3, 10, 11), conv.weight).shape == (8, 8, 7)  # unbatched
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.conv2d(mg.randn(2, 3, 8, 8), mg.randn(4, 2, 3, 3)), ValueError,
+     r"weight of shape \(4, 2, 3, 3\) does not fit input of shape \(2, 3, 8, 8\)"),
+    (lambda: F.conv2d(mg.randn(2, 3, 2, 2), mg.randn(4, 3, 3, 3)), ValueError,
+     r"too small for kernel \(3, 3\)"),
+    (lambda: F.conv2d(mg.randn(3, 8, 8), mg.randn(4, 2, 3, 3)), ValueError,
+     r"does not fit input"),
+    (lambda: F.conv2d(mg.randn(8, 8), mg.randn(4, 2, 3, 3)), ValueError,
+     r"expected 3D \(C, H, W\) or 4D"),
+    (lambda: F.conv2d(mg.randn(1, 1, 8, 8), mg.randn(1, 1, 3, 3), stride=0), ValueError,
+     "stride must be an int or a pair of ints >= 1"),
+    (lambda: F.conv2d(mg.randn(1, 1, 8, 8), mg.randn(1, 1, 3, 3, dtype=mg.float64)), TypeError,
+     "weight has dtype float64 but the other inputs are float32"),
+    (lambda: F.max_pool2d(mg.randn(1, 1, 8, 8), 2, padding=2), ValueError,
+     "pad should be at most half of effective kernel size"),
+    (lambda: F.avg_pool2d(mg.randn(1, 1, 1, 1), 2), ValueError, "too small for kernel"),
+])
+def test_bad_inputs_raise_clear_errors(backend, call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_non_contiguous_inputs_give_the_same_results(backend, rng):
+    base = rng.standard_normal((2, 9, 8, 3))  # channels last, viewed as (N, C, H, W)
+    view = base.transpose(0, 3, 1, 2)[:, :, ::-1]
+    w = mg.tensor(rng.standard_normal((4, 3, 3, 3)))
+    results = []
+    for array in (view, np.ascontiguousarray(view)):
+        x = mg.tensor(array, requires_grad=True)
+        y = F.max_pool2d(F.conv2d(x, w, padding=1), 2) + 0.0
+        (y * y).sum().backward()
+        results.append((y.data, x.grad.data))
+    for a, e in zip(*results):
+        np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
+
+
+def test_inputs_are_not_mutated(rng):
+    x, w = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3))
+    copies = x.copy(), w.copy()
+    y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
+    compiled.conv2d_backward(np.ones_like(y), x, cols, w, 1, 1, 1)
+    compiled.max_pool2d_forward(x, 2, None, 0)
+    compiled.avg_pool2d_forward(x, 3, 1, 1)
+    np.testing.assert_array_equal(x, copies[0])
+    np.testing.assert_array_equal(w, copies[1])
+
+
+def test_nan_propagates_and_wins_the_max(backend):
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 1, 1] = np.nan
+    assert np.isnan(F.max_pool2d(mg.tensor(x), 2).data[0, 0, 0, 0])
+    y = F.conv2d(mg.tensor(x), mg.ones(1, 1, 3, 3, dtype=mg.float64), padding=1).data
+    assert np.isnan(y[0, 0, :3, :3]).all() and not np.isnan(y[0, 0, 3, 3])
+
+
+def test_empty_batch(backend):
+    x = mg.randn(0, 3, 8, 8, requires_grad=True)
+    conv = nn.Conv2d(3, 4, 3)
+    y = conv(x)
+    assert y.shape == (0, 4, 6, 6)
+    y.sum().backward()
+    np.testing.assert_array_equal(conv.weight.grad.data, 0)
+
+
+def test_results_do_not_depend_on_the_thread_count(rng):
+    x = rng.standard_normal((16, 4, 20, 20)).astype(np.float32)
+    w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
+    runs = []
+    for threads in (1, 2):
+        mg.set_num_threads(threads)
+        y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
+        gx, _, _ = compiled.conv2d_backward(y, x, cols, w, 1, 1, 1, True, False, False)
+        pooled, argmax = compiled.max_pool2d_forward(x, 3, 2, 1)
+        runs.append((cols, gx, pooled, argmax, compiled.avg_pool2d_backward(pooled, (20, 20), 3,
+                                                                            2, 1)))
+    mg.set_num_threads(2)
+    for a, e in zip(*runs):  # the gemms may split sums by thread; the rest is exact
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+    for a, e in zip(runs[0][2:], runs[1][2:]):
+        np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-3), (np.float64, 1e-6)])
+def test_lenet_layers_along_a_random_direction(backend, rng, dtype, rtol):
+    x = mg.tensor(rng.standard_normal((4, 1, 12, 12)).astype(dtype), requires_grad=True)
+    w = mg.tensor((rng.standard_normal((6, 1, 5, 5)) / 5).astype(dtype), requires_grad=True)
+    b = mg.tensor(rng.standard_normal(6).astype(dtype), requires_grad=True)
+    assert_projected_gradients_match(
+        lambda x, w, b: F.avg_pool2d(F.tanh(F.conv2d(x, w, b, padding=2)), 2), [x, w, b], rng,
+        1e-6, rtol)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 2), c=st.integers(1, 3), h=st.integers(1, 6), w=st.integers(1, 6),
+       o=st.integers(1, 3), k=st.integers(1, 4), stride=st.integers(1, 3),
+       padding=st.integers(0, 2), dtype=st.sampled_from([np.float32, np.float64, np.int64]),
+       transpose=st.booleans(), data=st.data())
+def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(n, c, h, w, o, k, stride,
+                                                                  padding, dtype, transpose,
+                                                                  data):
+    def array(shape):
+        values = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-3, 3)))
+        return values.astype(dtype)
+
+    x = array((n, c, w, h)).transpose(0, 1, 3, 2) if transpose else array((n, c, h, w))
+    weight = array((o, c, k, k))
+
+    def run(module):
+        y, cols = module.conv2d_forward(x, weight, None, stride, padding, 1)
+        pooled, argmax = module.max_pool2d_forward(x, k, stride, padding)
+        return (y, *module.conv2d_backward(y, x, cols, weight, stride, padding, 1)[:2], pooled,
+                module.max_pool2d_backward(pooled, argmax, x.shape[2:]),
+                module.avg_pool2d_forward(x, k, stride, padding))
+
+    try:
+        expected = run(twin)
+    except (TypeError, ValueError) as error:
+        with pytest.raises(type(error)):
+            run(compiled)
+        return
+    for a, e in zip(run(compiled), expected):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-4)
