@@ -1,14 +1,16 @@
 # 2-D convolution (im2col + BLAS gemm, col2im) and max / average pooling.
 #
 # Design notes
-# - Layouts are PyTorch's: input (N, C, H, W), weight (O, C, kh, kw). im2col writes one row per
-#   output position (n, oh, ow): the C*kh*kw values its window reads, zero in the padding. Then
-#       forward    rows (N*L, O) = cols (N*L, CKK) @ W^T      (L = OH*OW, CKK = C*kh*kw)
-#       backward   gW = g_rows^T @ cols,  g_cols = g_rows @ W,  gx = col2im(g_cols)
-#   one gemm each, over the whole batch. The (N*L, O) rows are turned into (N, O, OH, OW) with the
-#   bias added in the same pass, and back again for the gradient.
-# - im2col, col2im and the layout passes run prange over the batch (static): image n's rows and
-#   its input-gradient plane belong to one thread, so col2im's += is race-free and the result
+# - Layouts are PyTorch's: input (N, C, H, W), weight (O, C, kh, kw). im2col writes cols
+#   (CKK, N*L) (CKK = C*kh*kw, L = OH*OW): row (c, i, j) holds what kernel tap (c, i, j) sees at
+#   every output position of every image, zero in the padding. Then
+#       forward    P (O, N*L) = W (O, CKK) @ cols
+#       backward   gW = gP @ cols^T,  g_cols = W^T @ gP,  gx = col2im(g_cols)
+#   one gemm each over the whole batch. Rows of cols are written in contiguous runs (the valid
+#   part of each run computed once, no test per element). P is turned into (N, O, OH, OW) with
+#   the bias added in the same pass, and the gradient back into P's layout.
+# - im2col, col2im and the layout passes run prange over the batch (static): image n's columns
+#   and its input-gradient plane belong to one thread, so col2im's += is race-free and the result
 #   is the same for any thread count. Pooling runs prange over the N*C planes.
 # - Max pooling keeps the index (i * W + j in the input plane) of each window's maximum; ties go
 #   to the first in row-major window order and a NaN wins, as in the twin.
@@ -40,85 +42,111 @@ cdef Window _window(kernel, stride, padding, dilation, out_size):
     return g
 
 
+cdef inline void _valid_range(Py_ssize_t offset, Py_ssize_t stride, Py_ssize_t size,
+                              Py_ssize_t count, Py_ssize_t* first, Py_ssize_t* stop) noexcept nogil:
+    # The outputs o in [first, stop) whose input index o * stride + offset lies in [0, size).
+    cdef Py_ssize_t lo = 0, hi
+    if offset < 0:
+        lo = (-offset + stride - 1) // stride
+    hi = (size - 1 - offset) // stride + 1 if size - 1 - offset >= 0 else 0
+    first[0] = min(lo, count)
+    stop[0] = max(min(hi, count), first[0])
+
+
 cdef void _im2col_image(const floating[:, :, ::1] x,  # IN  (C, H, W): one image
-                        floating[:, ::1] cols,        # OUT (N*L, CKK), this image's rows
-                        Py_ssize_t first_row, Window g) noexcept nogil:
+                        floating[:, ::1] cols,        # OUT (CKK, N*L): this image's columns
+                        Py_ssize_t first_col, Window g) noexcept nogil:
+    # Row (c, i, j) of cols holds, for every output position (oi, oj), the input value
+    # x[c, oi*sh - ph + i*dh, oj*sw - pw + j*dw], or 0 in the padding: runs along oj are
+    # contiguous in cols and (for stride 1) in x.
     cdef Py_ssize_t channels = x.shape[0], h = x.shape[1], w = x.shape[2]
-    cdef Py_ssize_t oi, oj, c, i, j, row, col, ii, jj
-    for oi in range(g.oh):
-        for oj in range(g.ow):
-            row = first_row + oi * g.ow + oj
-            col = 0
-            for c in range(channels):
-                for i in range(g.kh):
+    cdef Py_ssize_t c, i, j, oi, oj, ii, row = 0, lo, hi, col_offset
+    cdef floating* out
+    for c in range(channels):
+        for i in range(g.kh):
+            for j in range(g.kw):
+                col_offset = j * g.dw - g.pw
+                _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
+                for oi in range(g.oh):
+                    out = &cols[row, first_col + oi * g.ow]
                     ii = oi * g.sh - g.ph + i * g.dh
-                    for j in range(g.kw):
-                        jj = oj * g.sw - g.pw + j * g.dw
-                        if 0 <= ii < h and 0 <= jj < w:
-                            cols[row, col] = x[c, ii, jj]
-                        else:
-                            cols[row, col] = 0
-                        col = col + 1
+                    if ii < 0 or ii >= h:
+                        for oj in range(g.ow):
+                            out[oj] = 0
+                        continue
+                    for oj in range(lo):
+                        out[oj] = 0
+                    for oj in range(lo, hi):
+                        out[oj] = x[c, ii, oj * g.sw + col_offset]
+                    for oj in range(hi, g.ow):
+                        out[oj] = 0
+                row += 1
 
 
-cdef void _col2im_image(const floating[:, ::1] cols,  # IN  (N*L, CKK) gradient rows
+cdef void _col2im_image(const floating[:, ::1] cols,  # IN  (CKK, N*L) gradient columns
                         floating[:, :, ::1] grad,     # OUT (C, H, W): one image, zeroed
-                        Py_ssize_t first_row, Window g) noexcept nogil:
+                        Py_ssize_t first_col, Window g) noexcept nogil:
+    # The adjoint of _im2col_image: every column entry is added back where it was read from.
     cdef Py_ssize_t channels = grad.shape[0], h = grad.shape[1], w = grad.shape[2]
-    cdef Py_ssize_t oi, oj, c, i, j, row, col, ii, jj
-    for oi in range(g.oh):
-        for oj in range(g.ow):
-            row = first_row + oi * g.ow + oj
-            col = 0
-            for c in range(channels):
-                for i in range(g.kh):
+    cdef Py_ssize_t c, i, j, oi, oj, ii, row = 0, lo, hi, col_offset
+    cdef const floating* source
+    for c in range(channels):
+        for i in range(g.kh):
+            for j in range(g.kw):
+                col_offset = j * g.dw - g.pw
+                _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
+                for oi in range(g.oh):
                     ii = oi * g.sh - g.ph + i * g.dh
-                    for j in range(g.kw):
-                        jj = oj * g.sw - g.pw + j * g.dw
-                        if 0 <= ii < h and 0 <= jj < w:
-                            grad[c, ii, jj] += cols[row, col]
-                        col = col + 1
+                    if ii < 0 or ii >= h:
+                        continue
+                    source = &cols[row, first_col + oi * g.ow]
+                    for oj in range(lo, hi):
+                        grad[c, ii, oj * g.sw + col_offset] += source[oj]
+                row += 1
 
 
 cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                         const floating[:, ::1] weight,      # IN  (O, CKK)
                         const floating[::1] bias,           # IN  (O,) or empty
-                        floating[:, ::1] cols,              # OUT (N*L, CKK)
-                        floating[:, ::1] rows,              # OUT (N*L, O) scratch
+                        floating[:, ::1] cols,              # OUT (CKK, N*L)
+                        floating[:, ::1] product,           # OUT (O, N*L) scratch
                         floating[:, :, ::1] y,              # OUT (N, O, L)
                         Window g, int threads) noexcept nogil:
     cdef Py_ssize_t n = x.shape[0], outs = weight.shape[0], ckk = weight.shape[1]
     cdef Py_ssize_t length = g.oh * g.ow, b, l, o
+    cdef floating shift
     for b in prange(n, nogil=True, schedule="static", num_threads=threads):
         _im2col_image(x[b], cols, b * length, g)
-    gemm(False, True, n * length, outs, ckk, 1, &cols[0, 0], ckk, &weight[0, 0], ckk, 0,
-         &rows[0, 0], outs)
+    # product (O, N*L) = W (O, CKK) @ cols (CKK, N*L)
+    gemm(False, False, outs, n * length, ckk, 1, &weight[0, 0], ckk, &cols[0, 0], n * length,
+         0, &product[0, 0], n * length)
     for b in prange(n, nogil=True, schedule="static", num_threads=threads):
         for o in range(outs):
+            shift = bias[o] if bias.shape[0] > 0 else 0
             for l in range(length):
-                y[b, o, l] = rows[b * length + l, o] + (bias[o] if bias.shape[0] > 0 else 0)
+                y[b, o, l] = product[o, b * length + l] + shift
 
 
 cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
-                         const floating[:, ::1] cols,    # IN  (N*L, CKK)
+                         const floating[:, ::1] cols,    # IN  (CKK, N*L)
                          const floating[:, ::1] weight,  # IN  (O, CKK)
-                         floating[:, ::1] g_rows,        # OUT (N*L, O) scratch
-                         floating[:, ::1] g_cols,        # OUT (N*L, CKK) scratch, or empty
+                         floating[:, ::1] g_product,     # OUT (O, N*L) scratch
+                         floating[:, ::1] g_cols,        # OUT (CKK, N*L) scratch, or empty
                          floating[:, :, :, ::1] gx,      # OUT (N, C, H, W) zeroed, or empty
                          floating[:, ::1] gw,            # OUT (O, CKK), or empty
                          Window g, int threads) noexcept nogil:
     cdef Py_ssize_t n = gy.shape[0], outs = gy.shape[1], length = gy.shape[2]
-    cdef Py_ssize_t ckk = cols.shape[1], b, l, o
-    for b in prange(n, nogil=True, schedule="static", num_threads=threads):
-        for l in range(length):
-            for o in range(outs):
-                g_rows[b * length + l, o] = gy[b, o, l]
-    if gw.shape[0] > 0:  # gW (O, CKK) = g_rows^T (O, N*L) @ cols (N*L, CKK)
-        gemm(True, False, outs, ckk, n * length, 1, &g_rows[0, 0], outs, &cols[0, 0], ckk, 0,
-             &gw[0, 0], ckk)
-    if gx.shape[0] > 0:  # g_cols (N*L, CKK) = g_rows @ W, then scattered back
-        gemm(False, False, n * length, ckk, outs, 1, &g_rows[0, 0], outs, &weight[0, 0], ckk, 0,
-             &g_cols[0, 0], ckk)
+    cdef Py_ssize_t ckk = cols.shape[0], columns = n * length, b, l, o
+    for o in prange(outs, nogil=True, schedule="static", num_threads=threads):
+        for b in range(n):
+            for l in range(length):
+                g_product[o, b * length + l] = gy[b, o, l]
+    if gw.shape[0] > 0:  # gW (O, CKK) = g_product (O, N*L) @ cols^T (N*L, CKK)
+        gemm(False, True, outs, ckk, columns, 1, &g_product[0, 0], columns, &cols[0, 0],
+             columns, 0, &gw[0, 0], ckk)
+    if gx.shape[0] > 0:  # g_cols (CKK, N*L) = W^T (CKK, O) @ g_product (O, N*L), scattered back
+        gemm(True, False, ckk, columns, outs, 1, &weight[0, 0], ckk, &g_product[0, 0], columns,
+             0, &g_cols[0, 0], columns)
         for b in prange(n, nogil=True, schedule="static", num_threads=threads):
             _col2im_image(g_cols, gx[b], b * length, g)
 
@@ -138,8 +166,8 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation):
     n, outs = x.shape[0], weight.shape[0]
     w2 = weight.reshape(outs, -1)
     length = out_size[0] * out_size[1]
-    cols = np.empty((n * length, w2.shape[1]), x.dtype)
-    rows = np.empty((n * length, outs), x.dtype)
+    cols = np.empty((w2.shape[1], n * length), x.dtype)
+    rows = np.empty((outs, n * length), x.dtype)
     y = np.empty((n, outs, length), x.dtype)
     bias = np.empty(0, x.dtype) if bias is None else bias
     if y.size > 0 and cols.shape[1] > 0:
@@ -167,11 +195,11 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bin
     w2 = weight.reshape(outs, -1)
     length = out_size[0] * out_size[1]
     cols = float_array("cols", cols, 2, x.dtype)
-    if cols.shape != (n * length, w2.shape[1]):
-        raise ValueError(f"cols has shape {cols.shape}, expected {(n * length, w2.shape[1])}")
+    if cols.shape != (w2.shape[1], n * length):
+        raise ValueError(f"cols has shape {cols.shape}, expected {(w2.shape[1], n * length)}")
     dtype = x.dtype
-    g_rows = np.empty((n * length, outs), dtype)
-    g_cols = np.empty((n * length, w2.shape[1]) if input_grad else (0, 0), dtype)
+    g_rows = np.empty((outs, n * length), dtype)
+    g_cols = np.empty((w2.shape[1], n * length) if input_grad else (0, 0), dtype)
     grad_input = np.zeros(x.shape if input_grad else (0, 0, 0, 0), dtype)
     grad_weight = np.zeros((outs, w2.shape[1]) if weight_grad else (0, 0), dtype)
     if g_rows.size > 0 and w2.shape[1] > 0:
@@ -183,7 +211,7 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bin
         else:
             _conv_backward[double](gy, cols, w2, g_rows, g_cols, grad_input, grad_weight, g,
                                    threads)
-    grad_bias = g_rows.sum(axis=0, dtype=np.float64).astype(dtype) if bias_grad else None
+    grad_bias = g_rows.sum(axis=1, dtype=np.float64).astype(dtype) if bias_grad else None
     return (grad_input if input_grad else None,
             grad_weight.reshape(weight.shape) if weight_grad else None, grad_bias)
 

@@ -32,14 +32,14 @@ def _im2col(x, kernel, stride, padding, dilation, out_size):
     xp = _padded(x, padding)
     for i, j, (rows, columns) in _window_slices(kernel, stride, dilation, out_size):
         cols[..., i, j] = xp[:, :, rows, columns].transpose(0, 2, 3, 1)
-    return cols.reshape(n * out_size[0] * out_size[1], c * kernel[0] * kernel[1])
+    return cols.reshape(n * out_size[0] * out_size[1], c * kernel[0] * kernel[1]).T.copy()
 
 
 def _col2im(cols, x_shape, kernel, stride, padding, dilation, out_size):
     n, c, h, w = x_shape
     (ph, pw) = padding
     grad = np.zeros((n, c, h + 2 * ph, w + 2 * pw), cols.dtype)
-    windows = cols.reshape(n, *out_size, c, *kernel)
+    windows = cols.T.reshape(n, *out_size, c, *kernel)
     for i, j, (rows, columns) in _window_slices(kernel, stride, dilation, out_size):
         grad[:, :, rows, columns] += windows[..., i, j].transpose(0, 3, 1, 2)
     return grad[:, :, ph:ph + h, pw:pw + w]
@@ -53,7 +53,7 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation) -> tuple:
     kernel = weight.shape[2:]
     out_size = window_output_size(x.shape[2:], kernel, stride, padding, dilation)
     cols = _im2col(x, kernel, stride, padding, dilation, out_size)
-    rows = cols @ weight.reshape(weight.shape[0], -1).T
+    rows = (weight.reshape(weight.shape[0], -1) @ cols).T
     if bias is not None:
         rows += bias
     y = rows.reshape(x.shape[0], *out_size, weight.shape[0]).transpose(0, 3, 1, 2)
@@ -77,9 +77,9 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, inp
     grad_input = grad_weight = grad_bias = None
     if input_grad:
         g_cols = g_rows @ weight.reshape(weight.shape[0], -1)
-        grad_input = _col2im(g_cols, x.shape, kernel, stride, padding, dilation, out_size)
+        grad_input = _col2im(g_cols.T, x.shape, kernel, stride, padding, dilation, out_size)
     if weight_grad:
-        grad_weight = (g_rows.T @ cols).reshape(weight.shape)
+        grad_weight = (g_rows.T @ cols.T).reshape(weight.shape)
     if bias_grad:
         grad_bias = g_rows.sum(axis=0, dtype=np.float64).astype(x.dtype)
     return grad_input, grad_weight, grad_bias
