@@ -220,26 +220,31 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bin
 
 cdef void _max_pool_plane(const floating[:, ::1] x, floating[:, ::1] y, long long[:, ::1] argmax,
                           Window g) noexcept nogil:
-    cdef Py_ssize_t h = x.shape[0], w = x.shape[1], oi, oj, i, j, ii, jj, best_index
-    cdef floating best, v
+    # Window offsets (i, j) in the outer loops, row-major, and all outputs of a row inside: the
+    # inner loop is branch-free selects that vectorize. An element replaces the running maximum
+    # when it is larger, when it is the window's first, or when it is the first NaN; ties keep
+    # the earlier element.
+    cdef Py_ssize_t h = x.shape[0], w = x.shape[1], oi, oj, i, j, ii, jj, lo, hi
+    cdef floating v, best
+    cdef bint better
     for oi in range(g.oh):
         for oj in range(g.ow):
-            best = -INFINITY
-            best_index = -1
-            for i in range(g.kh):
+            y[oi, oj] = -INFINITY
+            argmax[oi, oj] = -1
+    for i in range(g.kh):
+        for j in range(g.kw):
+            _valid_range(j - g.pw, g.sw, w, g.ow, &lo, &hi)
+            for oi in range(g.oh):
                 ii = oi * g.sh - g.ph + i
                 if ii < 0 or ii >= h:
                     continue
-                for j in range(g.kw):
-                    jj = oj * g.sw - g.pw + j
-                    if jj < 0 or jj >= w:
-                        continue
+                for oj in range(lo, hi):
+                    jj = oj * g.sw + j - g.pw
                     v = x[ii, jj]
-                    if v > best or best_index < 0 or (v != v and best == best):
-                        best = v
-                        best_index = ii * w + jj
-            y[oi, oj] = best
-            argmax[oi, oj] = best_index
+                    best = y[oi, oj]
+                    better = v > best or argmax[oi, oj] < 0 or (v != v and best == best)
+                    y[oi, oj] = v if better else best
+                    argmax[oi, oj] = ii * w + jj if better else argmax[oi, oj]
 
 
 cdef void _max_pool(const floating[:, :, ::1] x, floating[:, :, ::1] y,
