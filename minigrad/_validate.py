@@ -143,3 +143,20 @@ def conv2d_inputs(x: Any, weight: Any, bias: Any) -> tuple:
                          f"input channels, but the input of shape {x.shape} has {x.shape[1]}")
     bias = channel_vector("bias", bias, weight.shape[0], x.dtype)
     return x, weight, bias
+
+
+def optimizer_arrays(param: Any, *others: Any) -> None:
+    """param and its gradient/state arrays: contiguous 1-D arrays of one float dtype and length,
+    none overlapping param in memory (an in-place update must not read what it writes)."""
+    float_array("param", param, 1)
+    if not param.flags.c_contiguous or not param.flags.writeable:
+        raise ValueError("param must be a writeable contiguous array (it is updated in place)")
+    for other in others:
+        if other is None:
+            continue
+        float_array("optimizer array", other, 1, param.dtype)
+        if other.shape != param.shape or not other.flags.c_contiguous:
+            raise ValueError(f"optimizer arrays must be contiguous with param's shape "
+                             f"{param.shape}, got {other.shape}")
+        if np.may_share_memory(param, other):
+            raise ValueError("optimizer state or gradient overlaps the parameters in memory")

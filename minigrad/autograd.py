@@ -195,9 +195,17 @@ def _topological_order(root: Context) -> list[Context]:
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
-    """leaf.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena)."""
+    """leaf.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena).
+
+    A first gradient is copied: into the parameter's arena buffer when an optimizer gave it one
+    (so the arena stays where the optimizer reads), else into a new array.
+    """
     if leaf.grad is None:
-        leaf.grad = Tensor._make(np.array(grad, dtype=leaf.data.dtype, copy=True))
+        buffer = getattr(leaf, "_grad_buffer", None)
+        if buffer is None:
+            buffer = np.empty(leaf.data.shape, leaf.data.dtype)
+        np.copyto(buffer, grad, casting="unsafe")
+        leaf.grad = Tensor._make(buffer)
     else:
         np.add(leaf.grad.data, grad, out=leaf.grad.data, casting="unsafe")
 

@@ -1,0 +1,214 @@
+# Fused optimizer updates over flat parameter arrays: one pass reads p, g and the state and
+# writes p and the state, for a whole parameter group at once (the flat arena, DESIGN.md).
+#
+# Design notes
+# - Each update repeats PyTorch's single-tensor implementation operation by operation, in the
+#   parameters' precision with the scalars cast to it (lerp as m + w (g - m), addcmul as
+#   s + (v a) b, addcdiv as p + (v a) / b), so float32 trajectories agree with PyTorch's bits.
+# - Elementwise: prange over chunks of CHUNK elements with a static schedule; each chunk is a
+#   plain function over pointers (locals stay locals and the loops vectorize). No element
+#   depends on another, so results are identical for any thread count.
+# - The def wrappers validate (minigrad._validate.optimizer_arrays, shared with the twin:
+#   dtypes, shapes, contiguity, no overlap with the parameters) with the GIL held.
+from cython cimport floating
+from cython.parallel cimport prange
+from libc.math cimport sqrt
+
+import numpy as np
+
+from minigrad._validate import optimizer_arrays
+from minigrad.kernels import get_num_threads
+
+cdef enum:
+    CHUNK = 16384         # elements per parallel task
+    PARALLEL_MIN = 65536  # elements below which one thread does the whole array
+
+
+cdef struct Hyper:  # the scalars of one step, in double; cast to the data's type where used
+    double lr, a, b, eps, weight_decay
+    bint flag1, flag2, maximize
+
+
+cdef inline floating _grad(const floating* p, const floating* g, Py_ssize_t i,
+                           Hyper* h) noexcept nogil:
+    # g (negated if maximize) + weight_decay * p
+    cdef floating d = -g[i] if h.maximize else g[i]
+    if h.weight_decay != 0:
+        d = d + <floating>h.weight_decay * p[i]
+    return d
+
+
+cdef void _sgd_chunk(floating* p, const floating* g, floating* buf, Py_ssize_t start,
+                     Py_ssize_t stop, Hyper* h) noexcept nogil:
+    # a = momentum, b = dampening; flag1 = nesterov, flag2 = first step (buffer = d)
+    cdef Py_ssize_t i
+    cdef floating d, momentum = <floating>h.a, keep = <floating>(1 - h.b), lr = <floating>h.lr
+    for i in range(start, stop):
+        d = _grad(p, g, i, h)
+        if h.a != 0:
+            if h.flag2:
+                buf[i] = d
+            else:
+                buf[i] = buf[i] * momentum + keep * d
+            d = d + momentum * buf[i] if h.flag1 else buf[i]
+        p[i] = p[i] + (-lr) * d
+
+
+cdef void _adam_chunk(floating* p, const floating* g, floating* m, floating* v, floating* vmax,
+                      Py_ssize_t start, Py_ssize_t stop, Hyper* h, double step_size,
+                      double correction2_sqrt) noexcept nogil:
+    # a = beta1, b = beta2; flag1 = amsgrad, flag2 = decoupled weight decay (AdamW)
+    cdef Py_ssize_t i
+    cdef floating d, second, denom
+    cdef floating w1 = <floating>(1 - h.a), b2 = <floating>h.b, w2 = <floating>(1 - h.b)
+    cdef floating decay = <floating>(1 - h.lr * h.weight_decay), eps = <floating>h.eps
+    cdef floating size = <floating>(-step_size), root = <floating>correction2_sqrt
+    cdef floating wd = <floating>h.weight_decay
+    for i in range(start, stop):
+        d = -g[i] if h.maximize else g[i]
+        if h.weight_decay != 0:
+            if h.flag2:
+                p[i] = p[i] * decay
+            else:
+                d = d + wd * p[i]
+        m[i] = m[i] + w1 * (d - m[i])
+        v[i] = v[i] * b2 + w2 * d * d
+        second = v[i]
+        if h.flag1:
+            vmax[i] = vmax[i] if vmax[i] >= second else second
+            second = vmax[i]
+        denom = <floating>sqrt(second)  # rounded to the data's type before it is used
+        denom = denom / root + eps
+        p[i] = p[i] + size * m[i] / denom
+
+
+cdef void _rmsprop_chunk(floating* p, const floating* g, floating* sq, floating* avg_g,
+                         floating* buf, Py_ssize_t start, Py_ssize_t stop,
+                         Hyper* h) noexcept nogil:
+    # a = alpha, b = momentum; flag1 = centered
+    cdef Py_ssize_t i
+    cdef floating d, avg, alpha = <floating>h.a, w = <floating>(1 - h.a)
+    cdef floating momentum = <floating>h.b, eps = <floating>h.eps, lr = <floating>h.lr
+    for i in range(start, stop):
+        d = _grad(p, g, i, h)
+        sq[i] = sq[i] * alpha + w * d * d
+        if h.flag1:
+            avg_g[i] = avg_g[i] + w * (d - avg_g[i])
+            avg = sq[i] - avg_g[i] * avg_g[i]  # addcmul with value -1, in the data's type
+            avg = <floating>sqrt(avg)
+        else:
+            avg = <floating>sqrt(sq[i])
+        avg = avg + eps
+        if h.b > 0:
+            buf[i] = buf[i] * momentum + d / avg
+            p[i] = p[i] + (-lr) * buf[i]
+        else:
+            p[i] = p[i] + (-lr) * d / avg
+
+
+cdef void _adagrad_chunk(floating* p, const floating* g, floating* total, Py_ssize_t start,
+                         Py_ssize_t stop, Hyper* h) noexcept nogil:
+    # lr is the decayed clr
+    cdef Py_ssize_t i
+    cdef floating d, root, clr = <floating>(-h.lr), eps = <floating>h.eps
+    for i in range(start, stop):
+        d = _grad(p, g, i, h)
+        total[i] = total[i] + d * d
+        root = <floating>sqrt(total[i])
+        p[i] = p[i] + clr * d / (root + eps)
+
+
+cdef void _adadelta_chunk(floating* p, const floating* g, floating* sq, floating* acc,
+                          Py_ssize_t start, Py_ssize_t stop, Hyper* h) noexcept nogil:
+    # a = rho
+    cdef Py_ssize_t i
+    cdef floating d, std, delta, rho = <floating>h.a, w = <floating>(1 - h.a)
+    cdef floating eps = <floating>h.eps, lr = <floating>h.lr
+    for i in range(start, stop):
+        d = _grad(p, g, i, h)
+        sq[i] = sq[i] * rho + w * d * d
+        std = <floating>sqrt(sq[i] + eps)
+        delta = <floating>sqrt(acc[i] + eps)
+        delta = delta / std * d
+        acc[i] = acc[i] * rho + w * delta * delta
+        p[i] = p[i] + (-lr) * delta
+
+
+cdef floating* _data(floating[::1] a) noexcept nogil:
+    return &a[0] if a.shape[0] > 0 else NULL
+
+
+cdef void _run(int kind, floating[::1] p, const floating[::1] g, floating[::1] s1,
+               floating[::1] s2, floating[::1] s3, Hyper h, double x, double y,
+               int threads) noexcept nogil:
+    # One update kind over all chunks of the arrays; s1..s3 are its state arrays (or empty).
+    cdef Py_ssize_t n = p.shape[0], chunks = (n + CHUNK - 1) // CHUNK, j, start, stop
+    for j in prange(chunks, nogil=True, schedule="static", num_threads=threads):
+        start = j * CHUNK
+        stop = min(start + CHUNK, n)
+        if kind == 0:
+            _sgd_chunk(&p[0], &g[0], _data(s1), start, stop, &h)
+        elif kind == 1:
+            _adam_chunk(&p[0], &g[0], &s1[0], &s2[0], _data(s3), start, stop, &h, x, y)
+        elif kind == 2:
+            _rmsprop_chunk(&p[0], &g[0], &s1[0], _data(s2), _data(s3), start, stop, &h)
+        elif kind == 3:
+            _adagrad_chunk(&p[0], &g[0], &s1[0], start, stop, &h)
+        else:
+            _adadelta_chunk(&p[0], &g[0], &s1[0], &s2[0], start, stop, &h)
+
+
+def _dispatch(int kind, param, grad, states, Hyper h, double x=0, double y=0):
+    if param.shape[0] == 0:
+        return
+    empty = np.empty(0, param.dtype)
+    s1, s2, s3 = [empty if s is None else s for s in states]
+    threads = get_num_threads() if param.shape[0] >= PARALLEL_MIN else 1
+    if param.dtype == np.float32:
+        _run[float](kind, param, grad, s1, s2, s3, h, x, y, threads)
+    else:
+        _run[double](kind, param, grad, s1, s2, s3, h, x, y, threads)
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
+             maximize, first_step):
+    """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); buffer = g at first."""
+    optimizer_arrays(param, grad, momentum_buffer if momentum != 0 else None)
+    cdef Hyper h = Hyper(lr, momentum, dampening, 0, weight_decay, nesterov, first_step,
+                         maximize)
+    _dispatch(0, param, grad, (momentum_buffer if momentum != 0 else None, None, None), h)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+              weight_decay, amsgrad, maximize, decoupled):
+    """Adam (decoupled=False: L2 added to the gradient) or AdamW (decoupled: p *= 1 - lr wd)."""
+    optimizer_arrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
+    cdef Hyper h = Hyper(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize)
+    _dispatch(1, param, grad, (exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None), h,
+              lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5)
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize):
+    """RMSprop: v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v - centered mean^2) + eps)."""
+    optimizer_arrays(param, grad, square_avg, grad_avg if centered else None,
+                     momentum_buffer if momentum > 0 else None)
+    cdef Hyper h = Hyper(lr, alpha, momentum, eps, weight_decay, centered, False, maximize)
+    _dispatch(2, param, grad, (square_avg, grad_avg if centered else None,
+                               momentum_buffer if momentum > 0 else None), h)
+
+
+def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize):
+    """AdaGrad: s += g^2, p -= lr_t g / (sqrt(s) + eps), lr_t = lr / (1 + (step - 1) lr_decay)."""
+    optimizer_arrays(param, grad, state_sum)
+    cdef Hyper h = Hyper(lr / (1 + (step - 1) * lr_decay), 0, 0, eps, weight_decay, False,
+                         False, maximize)
+    _dispatch(3, param, grad, (state_sum, None, None), h)
+
+
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    """AdaDelta: v = rho v + (1-rho) g^2, d = sqrt(u + eps) / sqrt(v + eps) g,
+    u = rho u + (1-rho) d^2, p -= lr d."""
+    optimizer_arrays(param, grad, square_avg, acc_delta)
+    cdef Hyper h = Hyper(lr, rho, 0, eps, weight_decay, False, False, maximize)
+    _dispatch(4, param, grad, (square_avg, acc_delta, None), h)

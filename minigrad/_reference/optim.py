@@ -1,0 +1,109 @@
+"""NumPy twin of csrc/optim.pyx: one fused update per optimizer over flat parameter arrays.
+
+Every function updates param and its state arrays in place, exactly as PyTorch's single-tensor
+implementation does for one step (same operation order, scalars cast to the parameters' dtype),
+so trajectories agree with PyTorch to the last bits. grad is read only. Formulas in
+docs/optimizers.md.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validate import optimizer_arrays
+
+
+def _scalar(value: float, dtype: np.dtype):
+    return dtype.type(value)
+
+
+def _effective_grad(param, grad, weight_decay, maximize):
+    g = -grad if maximize else grad
+    return g + _scalar(weight_decay, param.dtype) * param if weight_decay != 0 else g
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
+             maximize, first_step):
+    """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); buffer = g at first."""
+    optimizer_arrays(param, grad, momentum_buffer if momentum != 0 else None)
+    t = param.dtype
+    d = _effective_grad(param, grad, weight_decay, maximize)
+    if momentum != 0:
+        if first_step:
+            momentum_buffer[...] = d
+        else:
+            momentum_buffer *= _scalar(momentum, t)
+            momentum_buffer += _scalar(1 - dampening, t) * d
+        d = d + _scalar(momentum, t) * momentum_buffer if nesterov else momentum_buffer
+    param -= _scalar(lr, t) * d
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+              weight_decay, amsgrad, maximize, decoupled):
+    """Adam (decoupled=False: L2 added to the gradient) or AdamW (decoupled: p *= 1 - lr wd)."""
+    optimizer_arrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
+    t = param.dtype
+    g = -grad if maximize else grad
+    if weight_decay != 0:
+        if decoupled:
+            param *= _scalar(1 - lr * weight_decay, t)
+        else:
+            g = g + _scalar(weight_decay, t) * param
+    exp_avg += _scalar(1 - beta1, t) * (g - exp_avg)  # lerp towards g
+    exp_avg_sq *= _scalar(beta2, t)
+    exp_avg_sq += _scalar(1 - beta2, t) * g * g
+    step_size = lr / (1 - beta1 ** step)
+    correction2_sqrt = (1 - beta2 ** step) ** 0.5
+    second = exp_avg_sq
+    if amsgrad:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second = max_exp_avg_sq
+    denom = np.sqrt(second) / _scalar(correction2_sqrt, t) + _scalar(eps, t)
+    param -= _scalar(step_size, t) * exp_avg / denom  # PyTorch's addcdiv order: (s m) / denom
+
+
+def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
+                 weight_decay, momentum, centered, maximize):
+    """RMSprop: v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v - centered mean^2) + eps)."""
+    optimizer_arrays(param, grad, square_avg, grad_avg if centered else None,
+                     momentum_buffer if momentum > 0 else None)
+    t = param.dtype
+    g = _effective_grad(param, grad, weight_decay, maximize)
+    square_avg *= _scalar(alpha, t)
+    square_avg += _scalar(1 - alpha, t) * g * g
+    if centered:
+        grad_avg += _scalar(1 - alpha, t) * (g - grad_avg)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += _scalar(eps, t)
+    if momentum > 0:
+        momentum_buffer *= _scalar(momentum, t)
+        momentum_buffer += g / avg
+        param -= _scalar(lr, t) * momentum_buffer
+    else:
+        param -= _scalar(lr, t) * g / avg
+
+
+def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize):
+    """AdaGrad: s += g^2, p -= lr_t g / (sqrt(s) + eps), lr_t = lr / (1 + (step - 1) lr_decay)."""
+    optimizer_arrays(param, grad, state_sum)
+    t = param.dtype
+    g = _effective_grad(param, grad, weight_decay, maximize)
+    clr = lr / (1 + (step - 1) * lr_decay)
+    state_sum += g * g
+    param -= _scalar(clr, t) * g / (np.sqrt(state_sum) + _scalar(eps, t))
+
+
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+    """AdaDelta: v = rho v + (1-rho) g^2, d = sqrt(u + eps) / sqrt(v + eps) g,
+    u = rho u + (1-rho) d^2, p -= lr d."""
+    optimizer_arrays(param, grad, square_avg, acc_delta)
+    t = param.dtype
+    g = _effective_grad(param, grad, weight_decay, maximize)
+    square_avg *= _scalar(rho, t)
+    square_avg += _scalar(1 - rho, t) * g * g
+    std = np.sqrt(square_avg + _scalar(eps, t))
+    delta = np.sqrt(acc_delta + _scalar(eps, t)) / std * g
+    acc_delta *= _scalar(rho, t)
+    acc_delta += _scalar(1 - rho, t) * delta * delta
+    param -= _scalar(lr, t) * delta

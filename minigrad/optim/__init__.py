@@ -1,0 +1,5 @@
+"""minigrad.optim: PyTorch's optimizers over a flat parameter arena, one fused kernel per step."""
+from .adam import Adam, AdamW
+from .adaptive import Adadelta, Adagrad, RMSprop
+from .optimizer import Optimizer
+from .sgd import SGD

@@ -1,0 +1,96 @@
+"""RMSprop, Adagrad and Adadelta (PyTorch's rules), each one fused kernel per arena run."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    """v = alpha v + (1-alpha) g^2;  centered: a = alpha a + (1-alpha) g, v' = v - a^2;
+    p -= lr g / (sqrt(v') + eps), or through a momentum buffer b = momentum b + g / (...)."""
+
+    state_names = ("square_avg", "momentum_buffer", "grad_avg")
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    def _validate(self, group: dict) -> None:
+        super()._validate(group)
+        if not 0.0 <= group["momentum"]:
+            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        if not 0.0 <= group["alpha"]:
+            raise ValueError(f"Invalid alpha value: {group['alpha']}")
+
+    def _state_fills(self, group: dict) -> dict[str, float]:
+        fills = {"square_avg": 0.0}
+        if group["momentum"] > 0:
+            fills["momentum_buffer"] = 0.0
+        if group["centered"]:
+            fills["grad_avg"] = 0.0
+        return fills
+
+    def _update(self, arena, run, group) -> None:
+        param, grad, square_avg, buffer, grad_avg = self._slices(arena, run, *self.state_names)
+        self._kernel(arena).rmsprop_step(param, grad, square_avg, grad_avg, buffer, group["lr"],
+                                         group["alpha"], group["eps"], group["weight_decay"],
+                                         group["momentum"], group["centered"], group["maximize"])
+
+
+class Adagrad(Optimizer):
+    """s += g^2;  p -= lr / (1 + (t-1) lr_decay) * g / (sqrt(s) + eps)."""
+
+    state_names = ("sum",)
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0,
+                 eps: float = 1e-10, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize))
+
+    def _validate(self, group: dict) -> None:
+        super()._validate(group)
+        if not 0.0 <= group["lr_decay"]:
+            raise ValueError(f"Invalid lr_decay value: {group['lr_decay']}")
+        if not 0.0 <= group["initial_accumulator_value"]:
+            raise ValueError(f"Invalid initial_accumulator_value value: "
+                             f"{group['initial_accumulator_value']}")
+
+    def _state_fills(self, group: dict) -> dict[str, float]:
+        return {"sum": group["initial_accumulator_value"]}
+
+    def _update(self, arena, run, group) -> None:
+        param, grad, total = self._slices(arena, run, "sum")
+        self._kernel(arena).adagrad_step(param, grad, total, run[2], group["lr"],
+                                         group["lr_decay"], group["eps"], group["weight_decay"],
+                                         group["maximize"])
+
+
+class Adadelta(Optimizer):
+    """v = rho v + (1-rho) g^2;  d = sqrt(u + eps) / sqrt(v + eps) g;  u = rho u + (1-rho) d^2;
+    p -= lr d."""
+
+    state_names = ("square_avg", "acc_delta")
+
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
+                 eps: float = 1e-6, weight_decay: float = 0, maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      maximize=maximize))
+
+    def _validate(self, group: dict) -> None:
+        super()._validate(group)
+        if not 0.0 <= group["rho"] <= 1.0:
+            raise ValueError(f"Invalid rho value: {group['rho']}")
+
+    def _state_fills(self, group: dict) -> dict[str, float]:
+        return {"square_avg": 0.0, "acc_delta": 0.0}
+
+    def _update(self, arena, run, group) -> None:
+        param, grad, square_avg, acc_delta = self._slices(arena, run, *self.state_names)
+        self._kernel(arena).adadelta_step(param, grad, square_avg, acc_delta, group["lr"],
+                                          group["rho"], group["eps"], group["weight_decay"],
+                                          group["maximize"])

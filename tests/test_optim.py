@@ -1,0 +1,244 @@
+"""Optimizers (minigrad.optim, csrc/optim.pyx) against PyTorch's trajectories and their twins."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn as nn
+from minigrad import optim
+from minigrad._reference import optim as twin
+
+compiled = pytest.importorskip("minigrad._C.optim", reason="compiled kernels are not built")
+
+CASES = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.2, maximize=True)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1, maximize=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, amsgrad=True, betas=(0.8, 0.99), eps=1e-6)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.9, weight_decay=0.1, alpha=0.9)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, weight_decay=0.1)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, weight_decay=0.1)),
+]
+IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for name, kw in CASES]
+
+
+def parameters(dtype=np.float32, seed=0):
+    rng = np.random.default_rng(seed)
+    return [nn.Parameter(mg.tensor(rng.standard_normal(s).astype(dtype))) for s in
+            [(5, 4), (5,), (3, 2, 2)]]
+
+
+def train(optimizer, params, steps, seed=1, skip=None):
+    """steps of loss = sum(p * g_t) with fresh random g_t; parameter `skip` gets no gradient."""
+    rng = np.random.default_rng(seed)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        for i, p in enumerate(params):
+            g = rng.standard_normal(p.shape).astype(p.dtype)
+            if i != skip:
+                (p * mg.tensor(g)).sum().backward()
+        optimizer.step()
+
+
+@pytest.mark.parametrize("dtype, tolerance", [(np.float32, 2e-6), (np.float64, 1e-12)])
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+def test_trajectories_match_pytorch(backend, name, options, dtype, tolerance):
+    torch = pytest.importorskip("torch")
+    ours = parameters(dtype)
+    theirs = [torch.nn.Parameter(torch.tensor(p.data.copy())) for p in ours]
+    ours_optimizer = getattr(optim, name)(ours, **options)
+    theirs_optimizer = getattr(torch.optim, name)(theirs, **options)
+    rng = np.random.default_rng(1)
+    for step in range(20):
+        ours_optimizer.zero_grad()
+        theirs_optimizer.zero_grad()
+        for p, q in zip(ours, theirs):
+            g = rng.standard_normal(p.shape).astype(dtype)
+            (p * mg.tensor(g)).sum().backward()
+            (q * torch.from_numpy(g)).sum().backward()
+        ours_optimizer.step()
+        theirs_optimizer.step()
+        for p, q in zip(ours, theirs):
+            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+def test_compiled_and_twin_take_the_same_steps(name, options, dtype):
+    runs = []
+    for backend in ("compiled", "numpy"):
+        mg.set_backend(backend)
+        params = parameters(dtype)
+        train(getattr(optim, name)(params, **options), params, 5)
+        runs.append([p.data.copy() for p in params])
+    mg.set_backend("compiled")
+    for a, e in zip(*runs):
+        np.testing.assert_array_equal(a, e)
+
+
+def test_twin_kernels_match_on_large_threaded_arrays(rng):
+    n = 300_001
+    p0, g = rng.standard_normal(n).astype(np.float32), rng.standard_normal(n).astype(np.float32)
+    results = []
+    for module in (compiled, twin):
+        p, m, v, vmax = p0.copy(), np.zeros(n, np.float32), np.zeros(n, np.float32), \
+            np.zeros(n, np.float32)
+        module.adam_step(p, g, m, v, vmax, 1, 1e-3, 0.9, 0.999, 1e-8, 0.01, True, False, True)
+        results.append((p, m, v, vmax))
+    for a, e in zip(*results):
+        np.testing.assert_array_equal(a, e)
+
+
+@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+def test_state_dict_round_trip_resumes_bit_for_bit(name, options):
+    straight = parameters()
+    train(getattr(optim, name)(straight, **options), straight, 6)
+    resumed = parameters()
+    first = getattr(optim, name)(resumed, **options)
+    train(first, resumed, 3)
+    saved = first.state_dict()
+    second = getattr(optim, name)(resumed, **options)
+    second.load_state_dict(saved)
+    rng = np.random.default_rng(1)  # replay the straight run's gradients of steps 4 to 6
+    grads = [[rng.standard_normal(p.shape).astype(p.dtype) for p in resumed] for _ in range(6)]
+    for step_grads in grads[3:]:
+        second.zero_grad()
+        for p, g in zip(resumed, step_grads):
+            (p * mg.tensor(g)).sum().backward()
+        second.step()
+    for a, e in zip(resumed, straight):
+        np.testing.assert_array_equal(a.data, e.data)
+
+
+def test_state_dict_has_pytorchs_layout():
+    params = parameters()
+    optimizer = optim.Adam([{"params": params[:2]}, {"params": params[2:], "lr": 0.5}])
+    train(optimizer, params, 2)
+    state = optimizer.state_dict()
+    assert [g["params"] for g in state["param_groups"]] == [[0, 1], [2]]
+    assert state["param_groups"][1]["lr"] == 0.5
+    assert set(state["state"]) == {0, 1, 2}
+    assert state["state"][2]["step"] == 2 and state["state"][2]["exp_avg"].shape == (3, 2, 2)
+
+
+def test_load_state_dict_checks_everything_before_changing_anything():
+    params = parameters()
+    optimizer = optim.Adam(params)
+    train(optimizer, params, 2)
+    before = optimizer.state_dict()
+    bad = optimizer.state_dict()
+    bad["param_groups"][0]["lr"] = 123.0
+    bad["state"][2]["exp_avg"] = np.zeros((4, 4))
+    with pytest.raises(ValueError, match=r"state 'exp_avg' of parameter 2 has shape \(4, 4\)"):
+        optimizer.load_state_dict(bad)
+    assert optimizer.param_groups[0]["lr"] == before["param_groups"][0]["lr"]
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        optim.Adam(params[:1]).load_state_dict(before)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: optim.SGD(p, lr=-0.1), "Invalid learning rate"),
+    (lambda p: optim.SGD(p, lr=0.1, momentum=-1), "Invalid momentum value"),
+    (lambda p: optim.SGD(p, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum"),
+    (lambda p: optim.Adam(p, betas=(1.0, 0.999)), "Invalid beta parameter at index 0"),
+    (lambda p: optim.Adam(p, betas=(0.9, -0.1)), "Invalid beta parameter at index 1"),
+    (lambda p: optim.Adam(p, eps=-1e-8), "Invalid epsilon value"),
+    (lambda p: optim.AdamW(p, weight_decay=-1), "Invalid weight_decay value"),
+    (lambda p: optim.Adam(p, lr=float("nan")), "Invalid learning rate"),
+    (lambda p: optim.RMSprop(p, alpha=-0.5), "Invalid alpha value"),
+    (lambda p: optim.Adagrad(p, lr_decay=-1), "Invalid lr_decay value"),
+    (lambda p: optim.Adadelta(p, rho=1.5), "Invalid rho value"),
+    (lambda p: optim.SGD([], lr=0.1), "empty parameter list"),
+    (lambda p: optim.SGD([p[0], p[0]], lr=0.1), "more than one parameter group"),
+    (lambda p: optim.SGD([mg.ones(3)], lr=0.1), "leaf Tensors that require grad"),
+])
+def test_invalid_arguments_raise(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(parameters())
+
+
+def test_parameters_share_one_arena_and_gradients_land_in_it():
+    params = parameters()
+    optimizer = optim.SGD(params, lr=0.1)
+    arena = optimizer._arenas[0][0]
+    assert all(np.shares_memory(p.data, arena.data) for p in params)
+    (params[0] * 2.0).sum().backward()
+    assert np.shares_memory(params[0].grad.data, arena.grad)
+    np.testing.assert_array_equal(params[0].grad.data, 2.0)
+    optimizer.zero_grad()
+    assert params[0].grad is None and not arena.grad.any()
+    optimizer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(params[1].grad.data, 0.0)
+
+
+def test_parameters_without_gradients_are_skipped_with_their_state():
+    params = parameters()
+    frozen = params[1].data.copy()
+    optimizer = optim.Adam(params, lr=0.1)
+    train(optimizer, params, 3, skip=1)
+    np.testing.assert_array_equal(params[1].data, frozen)
+    assert params[1] not in optimizer.state or not optimizer.state[params[1]]
+    assert optimizer.state[params[2]]["step"] == 3
+
+
+def test_mixed_dtypes_and_groups_added_later(backend):
+    torch = pytest.importorskip("torch")
+    ours = parameters(np.float32)[:2] + parameters(np.float64, seed=3)[:1]
+    theirs = [torch.nn.Parameter(torch.tensor(p.data.copy())) for p in ours]
+    ours_optimizer = optim.SGD(ours[:2], lr=0.1, momentum=0.9)
+    theirs_optimizer = torch.optim.SGD(theirs[:2], lr=0.1, momentum=0.9)
+    ours_optimizer.add_param_group({"params": ours[2:], "lr": 0.01})
+    theirs_optimizer.add_param_group({"params": theirs[2:], "lr": 0.01})
+    assert len(ours_optimizer._arenas[0]) == 1 and ours[2].dtype == np.float64
+    rng = np.random.default_rng(5)
+    for _ in range(4):
+        for p, q in zip(ours, theirs):
+            g = rng.standard_normal(p.shape).astype(p.dtype)
+            p.grad, q.grad = mg.tensor(g), torch.from_numpy(g.copy())
+        ours_optimizer.step()
+        theirs_optimizer.step()
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_replaced_data_and_gradients_are_picked_up():
+    params = parameters()
+    optimizer = optim.SGD(params, lr=1.0)
+    params[0].data = np.ones((5, 4), np.float32)
+    params[0].grad = mg.full((5, 4), 0.5)
+    optimizer.step()
+    np.testing.assert_array_equal(params[0].data, 0.5)
+    assert np.shares_memory(params[0].data, optimizer._arenas[0][0].data)
+
+
+def test_closure_is_evaluated_with_gradients():
+    params = parameters()
+    optimizer = optim.SGD(params, lr=0.1)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = sum((p * p).sum() for p in params)
+        loss.backward()
+        return loss
+
+    with mg.no_grad():
+        loss = optimizer.step(closure)
+    assert loss.item() > 0 and params[0].grad is not None
+
+
+def test_kernels_reject_overlapping_or_mismatched_arrays():
+    p = np.zeros(10, np.float32)
+    for module in (compiled, twin):
+        with pytest.raises(ValueError, match="overlaps the parameters"):
+            module.sgd_step(p, p, None, 0.1, 0, 0, 0, False, False, True)
+        with pytest.raises(ValueError, match=r"param's shape \(10,\), got \(9,\)"):
+            module.adagrad_step(p, np.zeros(9, np.float32), np.zeros(10, np.float32), 1, 0.1, 0,
+                                1e-10, 0, False)
+        with pytest.raises(TypeError, match="float32"):
+            module.adagrad_step(p, np.zeros(10), np.zeros(10, np.float32), 1, 0.1, 0, 1e-10, 0,
+                                False)
