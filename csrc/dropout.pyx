@@ -9,6 +9,7 @@
 # - Forward writes the output and the mask (keep flags as uint8, or the Gaussian noise) in one
 #   pass; backward is grad * mask * scale in one pass.
 # - The def wrappers validate (minigrad._validate, shared with the twin) and allocate with the GIL.
+cimport cython
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport cos, log1p, sqrt, M_PI
@@ -27,6 +28,7 @@ cdef enum:
 cdef double ALPHA_PRIME = -1.7580993408473766  # SELU's saturation value -lambda * alpha
 
 
+@cython.overflowcheck(False)  # the hash multiplies modulo 2^64 on purpose (debug builds check)
 cdef inline uint64_t _bits(uint64_t seed, uint64_t i) noexcept nogil:
     """The generator's output number i (counting from 0): 53 random bits, below 2^53."""
     cdef uint64_t z = seed + (i + 1) * <uint64_t>0x9E3779B97F4A7C15
