@@ -262,7 +262,7 @@ def batch_norm_backward(grad_output, x, mean, var, weight, double eps, bint trai
     count = x.shape[0] * x.shape[2]
     threads = _threads(x.size)
     block = _channel_block(x.shape[2])
-    if count > 0:
+    if x.size > 0:  # (no work, and no &x[0, 0, 0], for an empty batch, channel or position)
         if x.dtype == np.float32:
             _batch_norm_grad_sums[float](grad_output, x, mean, invstd, sum_gy, sum_gy_xhat,
                                          block, threads)
