@@ -1,5 +1,5 @@
 """minigrad.nn: modules, the functional API (minigrad.nn.functional) and initializers."""
-from . import functional, init
+from . import functional, init, utils
 from .layers import FusedLinear, Linear, Sequential
 from .activation import ELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d

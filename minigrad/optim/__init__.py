@@ -3,3 +3,4 @@ from .adam import Adam, AdamW
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .optimizer import Optimizer
 from .sgd import SGD
+from . import lr_scheduler  # noqa: E402

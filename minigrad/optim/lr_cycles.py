@@ -1,0 +1,196 @@
+"""Cyclic, one-cycle and plateau learning-rate schedules (PyTorch's semantics), re-exported by
+minigrad.optim.lr_scheduler. The cyclic two also cycle the momentum (SGD's 'momentum', Adam's
+beta1) opposite to the learning rate, as PyTorch does by default."""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from .lr_scheduler import LRScheduler
+from .optimizer import Optimizer
+
+
+def _momentum_key(optimizer: Optimizer) -> str:
+    if "momentum" in optimizer.defaults:
+        return "momentum"
+    if "betas" in optimizer.defaults:
+        return "betas"
+    raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option "
+                     "enabled")
+
+
+def _set_momentum(group: dict, key: str, value: float) -> None:
+    if key == "betas":
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+class CyclicLR(LRScheduler):
+    """lr oscillating between base_lr and max_lr: up in step_size_up steps, down in
+    step_size_down; amplitude scaled by 1 (triangular), 1/2^(cycle-1) (triangular2) or
+    gamma^t (exp_range). Step it after every batch."""
+
+    def __init__(self, optimizer: Optimizer, base_lr: float, max_lr: float,
+                 step_size_up: int = 2000, step_size_down: int | None = None,
+                 mode: str = "triangular", gamma: float = 1.0,
+                 scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float = 0.8,
+                 max_momentum: float = 0.9, last_epoch: int = -1) -> None:
+        groups = optimizer.param_groups
+        if last_epoch == -1:
+            for group in groups:
+                group["lr"] = group["initial_lr"] = base_lr
+        self.max_lrs = [max_lr] * len(groups)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size, self.step_ratio = up + down, up / (up + down)
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode, self.gamma = mode, gamma
+        if scale_fn is None:
+            self.scale_fn = {"triangular": lambda x: 1.0, "triangular2": lambda x: 1 / 2 ** (x - 1),
+                             "exp_range": lambda x: gamma ** x}[mode]
+            self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
+        else:
+            self.scale_fn, self.scale_mode = scale_fn, scale_mode
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self._key = _momentum_key(optimizer)
+            self.base_momentums, self.max_momentums = [base_momentum] * len(groups), \
+                [max_momentum] * len(groups)
+            if last_epoch == -1:
+                for group in groups:
+                    _set_momentum(group, self._key, max_momentum)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = [base_lr] * len(groups)
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        factor = x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base + (top - base) * factor * scale
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                _set_momentum(group, self._key, high - (high - low) * factor * scale)
+        return lrs
+
+
+class OneCycleLR(LRScheduler):
+    """One cycle: lr from max_lr/div_factor up to max_lr over pct_start of total_steps, then down
+    to initial/final_div_factor (cosine or linear annealing); momentum the opposite way."""
+
+    def __init__(self, optimizer: Optimizer, max_lr: float, total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None,
+                 pct_start: float = 0.3, anneal_strategy: str = "cos",
+                 cycle_momentum: bool = True, base_momentum: float = 0.85,
+                 max_momentum: float = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
+        if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise ValueError("You must define either total_steps OR (epochs AND "
+                                 "steps_per_epoch)")
+            total_steps = epochs * steps_per_epoch
+        if total_steps <= 0 or not 0 <= pct_start <= 1:
+            raise ValueError(f"Expected positive total_steps and pct_start in [0, 1], got "
+                             f"{total_steps} and {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
+                             f"{anneal_strategy}")
+        self.total_steps, self.anneal_strategy = total_steps, anneal_strategy
+        initial = max_lr / div_factor
+        low = initial / final_div_factor
+        up_end = float(pct_start * total_steps) - 1
+        # (end step, start lr, end lr, start momentum, end momentum) per phase
+        if three_phase:
+            self._phases = [(up_end, initial, max_lr, max_momentum, base_momentum),
+                            (float(2 * pct_start * total_steps) - 2, max_lr, initial,
+                             base_momentum, max_momentum),
+                            (total_steps - 1, initial, low, max_momentum, max_momentum)]
+        else:
+            self._phases = [(up_end, initial, max_lr, max_momentum, base_momentum),
+                            (total_steps - 1, max_lr, low, base_momentum, max_momentum)]
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self._key = _momentum_key(optimizer)
+        if last_epoch == -1:
+            for group in optimizer.param_groups:
+                group["initial_lr"], group["max_lr"], group["min_lr"] = initial, max_lr, low
+                if cycle_momentum:
+                    _set_momentum(group, self._key, max_momentum)
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self) -> list[float]:
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(f"Tried to step {step} times. The specified number of total steps "
+                             f"is {self.total_steps}")
+        start_step = 0.0
+        for i, (end_step, lr_start, lr_end, m_start, m_end) in enumerate(self._phases):
+            if step <= end_step or i == len(self._phases) - 1:
+                pct = (step - start_step) / (end_step - start_step)
+                lr, momentum = self._anneal(lr_start, lr_end, pct), \
+                    self._anneal(m_start, m_end, pct)
+                break
+            start_step = end_step
+        if self.cycle_momentum:
+            for group in self.optimizer.param_groups:
+                _set_momentum(group, self._key, momentum)
+        return [lr] * len(self.optimizer.param_groups)
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """lr multiplied by factor when a metric has not improved for `patience` steps (then
+    `cooldown` steps of rest); step(metric) after each validation."""
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float = 0, eps: float = 1e-8) -> None:
+        if factor >= 1.0:
+            raise ValueError("Factor should be < 1.0.")
+        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
+                             f"got {mode!r} and {threshold_mode!r}")
+        self.optimizer, self.mode, self.factor, self.patience = optimizer, mode, factor, patience
+        self.threshold, self.threshold_mode, self.cooldown = threshold, threshold_mode, cooldown
+        self.min_lrs = [min_lr] * len(optimizer.param_groups)
+        self.eps, self.last_epoch = eps, 0
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs, self.cooldown_counter = 0, 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def _is_better(self, current: float) -> bool:
+        if self.mode == "min":
+            bound = self.best * (1 - self.threshold) if self.threshold_mode == "rel" else \
+                self.best - self.threshold
+            return current < bound
+        bound = self.best * (1 + self.threshold) if self.threshold_mode == "rel" else \
+            self.best + self.threshold
+        return current > bound
+
+    def step(self, metrics: float) -> None:  # type: ignore[override]
+        current = float(metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                new_lr = max(group["lr"] * self.factor, min_lr)
+                if group["lr"] - new_lr > self.eps:
+                    group["lr"] = new_lr
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
