@@ -30,7 +30,7 @@ cdef struct Hyper:  # the scalars of one step, in double; cast to the data's typ
 
 
 cdef inline floating _grad(const floating* p, const floating* g, Py_ssize_t i,
-                           Hyper* h) noexcept nogil:
+                           Hyper h) noexcept nogil:
     # g (negated if maximize) + weight_decay * p
     cdef floating d = -g[i] if h.maximize else g[i]
     if h.weight_decay != 0:
@@ -39,7 +39,7 @@ cdef inline floating _grad(const floating* p, const floating* g, Py_ssize_t i,
 
 
 cdef void _sgd_chunk(floating* p, const floating* g, floating* buf, Py_ssize_t start,
-                     Py_ssize_t stop, Hyper* h) noexcept nogil:
+                     Py_ssize_t stop, Hyper h) noexcept nogil:
     # a = momentum, b = dampening; flag1 = nesterov, flag2 = first step (buffer = d)
     cdef Py_ssize_t i
     cdef floating d, momentum = <floating>h.a, keep = <floating>(1 - h.b), lr = <floating>h.lr
@@ -55,7 +55,7 @@ cdef void _sgd_chunk(floating* p, const floating* g, floating* buf, Py_ssize_t s
 
 
 cdef void _adam_chunk(floating* p, const floating* g, floating* m, floating* v, floating* vmax,
-                      Py_ssize_t start, Py_ssize_t stop, Hyper* h, double step_size,
+                      Py_ssize_t start, Py_ssize_t stop, Hyper h, double step_size,
                       double correction2_sqrt) noexcept nogil:
     # a = beta1, b = beta2; flag1 = amsgrad, flag2 = decoupled weight decay (AdamW)
     cdef Py_ssize_t i
@@ -84,7 +84,7 @@ cdef void _adam_chunk(floating* p, const floating* g, floating* m, floating* v, 
 
 cdef void _rmsprop_chunk(floating* p, const floating* g, floating* sq, floating* avg_g,
                          floating* buf, Py_ssize_t start, Py_ssize_t stop,
-                         Hyper* h) noexcept nogil:
+                         Hyper h) noexcept nogil:
     # a = alpha, b = momentum; flag1 = centered
     cdef Py_ssize_t i
     cdef floating d, avg, alpha = <floating>h.a, w = <floating>(1 - h.a)
@@ -107,7 +107,7 @@ cdef void _rmsprop_chunk(floating* p, const floating* g, floating* sq, floating*
 
 
 cdef void _adagrad_chunk(floating* p, const floating* g, floating* total, Py_ssize_t start,
-                         Py_ssize_t stop, Hyper* h) noexcept nogil:
+                         Py_ssize_t stop, Hyper h) noexcept nogil:
     # lr is the decayed clr
     cdef Py_ssize_t i
     cdef floating d, root, clr = <floating>(-h.lr), eps = <floating>h.eps
@@ -119,7 +119,7 @@ cdef void _adagrad_chunk(floating* p, const floating* g, floating* total, Py_ssi
 
 
 cdef void _adadelta_chunk(floating* p, const floating* g, floating* sq, floating* acc,
-                          Py_ssize_t start, Py_ssize_t stop, Hyper* h) noexcept nogil:
+                          Py_ssize_t start, Py_ssize_t stop, Hyper h) noexcept nogil:
     # a = rho
     cdef Py_ssize_t i
     cdef floating d, std, delta, rho = <floating>h.a, w = <floating>(1 - h.a)
@@ -147,15 +147,15 @@ cdef void _run(int kind, floating[::1] p, const floating[::1] g, floating[::1] s
         start = j * CHUNK
         stop = min(start + CHUNK, n)
         if kind == 0:
-            _sgd_chunk(&p[0], &g[0], _data(s1), start, stop, &h)
+            _sgd_chunk(&p[0], &g[0], _data(s1), start, stop, h)
         elif kind == 1:
-            _adam_chunk(&p[0], &g[0], &s1[0], &s2[0], _data(s3), start, stop, &h, x, y)
+            _adam_chunk(&p[0], &g[0], &s1[0], &s2[0], _data(s3), start, stop, h, x, y)
         elif kind == 2:
-            _rmsprop_chunk(&p[0], &g[0], &s1[0], _data(s2), _data(s3), start, stop, &h)
+            _rmsprop_chunk(&p[0], &g[0], &s1[0], _data(s2), _data(s3), start, stop, h)
         elif kind == 3:
-            _adagrad_chunk(&p[0], &g[0], &s1[0], start, stop, &h)
+            _adagrad_chunk(&p[0], &g[0], &s1[0], start, stop, h)
         else:
-            _adadelta_chunk(&p[0], &g[0], &s1[0], &s2[0], start, stop, &h)
+            _adadelta_chunk(&p[0], &g[0], &s1[0], &s2[0], start, stop, h)
 
 
 def _dispatch(int kind, param, grad, states, Hyper h, double x=0, double y=0):

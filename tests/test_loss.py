@@ -26,7 +26,8 @@ def problem(rng, rows=6, classes=5, dtype=np.float64):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind, weighted, smoothing",
-                         itertools.product(["index", "probability"], [False, True], [0.0, 0.25]))
+                         list(itertools.product(["index", "probability"], [False, True],
+                                                [0.0, 0.25])))
 def test_kernel_matches_twin(rng, dtype, kind, weighted, smoothing):
     x, target, probs, weight = problem(rng, rows=300, classes=70, dtype=dtype)  # threaded
     target = target if kind == "index" else probs
