@@ -242,3 +242,28 @@ def test_kernels_reject_overlapping_or_mismatched_arrays():
         with pytest.raises(TypeError, match="float32"):
             module.adagrad_step(p, np.zeros(10), np.zeros(10, np.float32), 1, 0.1, 0, 1e-10, 0,
                                 False)
+
+
+def test_gradient_noise_is_seeded_and_follows_its_variance_schedule():
+    def noisy_grads(seed, steps=3):
+        p = nn.Parameter(mg.zeros(20_000))
+        wrapped = optim.GradientNoise(optim.SGD([p], lr=0.0), eta=0.5, gamma=0.55, seed=seed)
+        grads = []
+        for _ in range(steps):
+            p.grad = mg.zeros(20_000)
+            wrapped.step()
+            grads.append(p.grad.data.copy())
+        return wrapped, grads
+
+    wrapped, first = noisy_grads(7)
+    _, again = noisy_grads(7)
+    _, other = noisy_grads(8)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], other[0])
+    for t, g in enumerate(first):  # lr 0: the gradients are pure noise of variance sigma_t^2
+        expected = 0.5 / (1 + t) ** 0.55
+        assert wrapped.variance(t) == pytest.approx(expected)
+        assert g.var() == pytest.approx(expected, rel=0.05) and abs(g.mean()) < 0.02
+    with pytest.raises(ValueError, match="eta and gamma must be >= 0"):
+        optim.GradientNoise(wrapped.optimizer, eta=-1)

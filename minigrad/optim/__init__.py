@@ -2,5 +2,6 @@
 from .adam import Adam, AdamW
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .optimizer import Optimizer
+from .noise import GradientNoise
 from .sgd import SGD
 from . import lr_scheduler  # noqa: E402
