@@ -18,6 +18,7 @@ from .ops import (abs, add, argmax, argmin, cat, clamp, clip, clone, concat, con
                   permute, pow, relu, reshape, selu, sigmoid, sin, softmax, softplus, sqrt, squeeze,
                   stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view, where)
 from .random import get_rng_state, manual_seed, set_rng_state
-from . import nn, optim  # noqa: E402  (subpackages, as torch.nn and torch.optim)
+from .serialization import CheckpointError, load, save
+from . import data, nn, optim  # noqa: E402  (subpackages, as torch.nn and torch.optim)
 
 __version__ = "0.1.0"

