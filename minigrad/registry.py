@@ -238,4 +238,10 @@ REGISTRY: list[OpInfo] = [
     OpInfo("avg_pool2d", F.avg_pool2d, lambda rng: [
         Sample((uniform(rng, 2, 2, 4, 4), 2)),
         Sample((uniform(rng, 1, 2, 5, 5), 3), {"stride": 2, "padding": 1})]),
+    OpInfo("binary_cross_entropy_with_logits", F.binary_cross_entropy_with_logits, lambda rng: [
+        Sample((uniform(rng, 4, 3), np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0]]))),
+        Sample((uniform(rng, 5), np.array([1, 0, 1, 1, 0])), {"reduction": "sum"}),
+        Sample((uniform(rng, 2, 3), np.array([[1, 0, 1], [0, 1, 1]])),
+               {"reduction": "none", "pos_weight": np.array([2.0, 0.5, 1.0]),
+                "weight": np.array([1.0, 3.0, 0.5])})]),
 ]

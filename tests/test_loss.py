@@ -210,3 +210,29 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(rows, classes,
     for a, e in zip(run(compiled), expected):
         np.testing.assert_allclose(a, e, **TOL[np.float32 if x.dtype == np.float32 else
                                                np.float64])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_bce_with_logits_matches_pytorch_and_stays_finite(reduction, weighted):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x = np.concatenate([rng.standard_normal(8) * 3, [100.0, -100.0]])
+    y = (rng.random(10) > 0.5).astype(np.float64)
+    weight, pos_weight = (rng.uniform(0.5, 2, 10), rng.uniform(0.5, 2, 10)) if weighted else \
+        (None, None)
+    ours_x, theirs_x = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = mg.nn.BCEWithLogitsLoss(None if weight is None else mg.tensor(weight), reduction,
+                                   None if pos_weight is None else mg.tensor(pos_weight))(ours_x, y)
+    theirs = torch.nn.BCEWithLogitsLoss(
+        None if weight is None else torch.from_numpy(weight), reduction=reduction,
+        pos_weight=None if pos_weight is None else torch.from_numpy(pos_weight))(
+        theirs_x, torch.from_numpy(y))
+    gy = rng.standard_normal(theirs.shape)
+    ours.backward(mg.tensor(gy))
+    theirs.backward(torch.from_numpy(gy))
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-12, atol=1e-12)
+    assert np.isfinite(ours_x.grad.data).all()
+    with pytest.raises(ValueError, match=r"target of shape \(3,\) does not match input"):
+        F.binary_cross_entropy_with_logits(mg.randn(4), np.zeros(3))

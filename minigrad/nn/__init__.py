@@ -3,7 +3,7 @@ from . import functional, init, utils
 from .layers import FusedLinear, Linear, Sequential
 from .activation import ELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
-from .loss import CrossEntropyLoss, NLLLoss
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
 from .dropout import AlphaDropout, Dropout, GaussianDropout
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm

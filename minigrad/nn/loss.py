@@ -32,3 +32,16 @@ class NLLLoss(Module):
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return ops.nll_loss(input, target, self.weight, self.ignore_index, self.reduction)
+
+
+class BCEWithLogitsLoss(Module):
+    """Sigmoid and binary cross-entropy in one stable formula; pos_weight weighs positives."""
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean",
+                 pos_weight: Tensor | None = None) -> None:
+        super().__init__()
+        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return ops.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                    self.pos_weight)

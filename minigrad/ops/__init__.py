@@ -29,6 +29,7 @@
     layer_norm             (x - m) s w + b per row      gx = s (g - mean g - xh mean(g xh)), g = gy w
     cross_entropy          -w_t log softmax(x)_t        gx = g (softmax(x) - onehot(t)) (weighted, smoothed)
     nll_loss               -w_t x_t                     gx = -g w_t at t, 0 elsewhere
+    bce_with_logits        (1-y)x + l softplus(-x)      gx = g w ((1 - y) - l sigmoid(-x)), l = 1+(pw-1)y
     dropout (alpha, gauss) x * mask * scale (+ shift)   gx = gy * mask * scale
     conv2d                 W * x + b (im2col, gemm)     gW = gy_rows^T cols, gx = col2im(gy_rows W)
     max_pool2d, avg_pool2d window max / mean            gy to the argmax / spread evenly
@@ -43,7 +44,7 @@ from .elementwise import (abs, add, clamp, clip, clone, cos, div, eq, exp, ge, g
 from .linear import fused_linear, linear, matmul, mm
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .dropout import alpha_dropout, dropout, gaussian_dropout
-from .loss import cross_entropy, nll_loss
+from .loss import binary_cross_entropy_with_logits, cross_entropy, nll_loss
 from .norm import batch_norm, layer_norm
 from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
                      var)

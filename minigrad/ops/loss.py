@@ -159,3 +159,48 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
         raise IndexError(f"Target {int(target_array[bad].flat[0])} is out of bounds.")
     return NLLLoss.apply(input, target_array, None if weight is None else weight.data,
                          ignore_index=int(ignore_index), reduction=reduction)
+
+
+class BCEWithLogits(Function):
+    """loss = (1 - y) x + l (log(1 + e^-|x|) + max(-x, 0)), l = 1 + (pos_weight - 1) y, times
+    weight: stable for any x. gx = g weight ((1 - y) - l sigmoid(-x))."""
+
+    @staticmethod
+    def forward(ctx, x, y, weight, pos_weight, reduction):
+        scale = 1.0 if pos_weight is None else 1 + (pos_weight - 1) * y
+        softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # log(1 + e^-x)
+        losses = (1 - y) * x + scale * softplus_neg
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(x, y, weight, scale)
+        ctx.reduction, ctx.count = reduction, losses.size
+        if reduction == "none":
+            return losses.astype(x.dtype)
+        total = losses.sum() / (losses.size if reduction == "mean" else 1)
+        return np.asarray(total, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, y, weight, scale = ctx.saved_tensors
+        grad = (1 - y) - scale * (0.5 * (1 - np.tanh(0.5 * x)))  # sigmoid(-x), stable
+        if weight is not None:
+            grad = grad * weight
+        g = gy / ctx.count if ctx.reduction == "mean" else gy
+        return np.broadcast_to(grad * g, x.shape).astype(x.dtype), None, None, None
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """PyTorch's F.binary_cross_entropy_with_logits: sigmoid and BCE in one stable formula."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
+                         f"{REDUCTIONS}, got {reduction!r}")
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if y.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target of shape {y.shape} does not "
+                         f"match input of shape {input.shape}")
+    y = y.astype(input.dtype, copy=False)
+    extras = [None if t is None else np.asarray(t.data if isinstance(t, Tensor) else t,
+                                                input.dtype) for t in (weight, pos_weight)]
+    return BCEWithLogits.apply(input, y, *extras, reduction=reduction)
