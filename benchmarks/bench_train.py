@@ -30,20 +30,8 @@ def moons_data(rng):
     return np.asarray(x, np.float32), np.asarray(y, np.float32).reshape(-1, 1)
 
 
-def minigrad_step(model, loss_fn, optimizer, x, target):
-    x, target = mg.tensor(x), mg.tensor(target)
-
-    def step():
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), target)
-        loss.backward()
-        optimizer.step()
-    return step
-
-
-def torch_step(torch, model, loss_fn, optimizer, x, target):
-    x, target = torch.from_numpy(x), torch.from_numpy(target)
-
+def training_step(model, loss_fn, optimizer, x, target):
+    """One step, the same code for minigrad and PyTorch (x, target already in the library's type)."""
     def step():
         optimizer.zero_grad()
         loss = loss_fn(model(x), target)
@@ -67,12 +55,13 @@ def mlp_step(impl):
     if impl == "torch":
         torch = pytest.importorskip("torch")
         model = build_mlp(torch)
-        return torch_step(torch, model, torch.nn.CrossEntropyLoss(),
-                          torch.optim.Adam(model.parameters(), lr=1e-3, foreach=True), x, labels)
+        return training_step(model, torch.nn.CrossEntropyLoss(),
+                             torch.optim.Adam(model.parameters(), lr=1e-3, foreach=True),
+                             torch.from_numpy(x), torch.from_numpy(labels))
     mg.manual_seed(0)
     model = build_mlp(mg)
-    return minigrad_step(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3),
-                         x, labels)
+    return training_step(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=1e-3),
+                         mg.tensor(x), mg.tensor(labels))
 
 
 def moons_step(impl):
@@ -80,14 +69,15 @@ def moons_step(impl):
     if impl == "torch":
         torch = pytest.importorskip("torch")
         model = build_moons(torch)
-        return torch_step(torch, model, torch.nn.BCEWithLogitsLoss(),
-                          torch.optim.SGD(model.parameters(), lr=0.2), x, y)
+        return training_step(model, torch.nn.BCEWithLogitsLoss(),
+                             torch.optim.SGD(model.parameters(), lr=0.2), torch.from_numpy(x),
+                             torch.from_numpy(y))
     if impl == "numpy-by-hand":
         return numpy_moons_step(x, y)
     mg.manual_seed(0)
     model = build_moons(mg)
-    return minigrad_step(model, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=0.2),
-                         x, y)
+    return training_step(model, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=0.2),
+                         mg.tensor(x), mg.tensor(y))
 
 
 def numpy_moons_step(x, y, lr=0.2):

@@ -24,7 +24,8 @@ import numpy as np
 
 from _blas cimport gemm
 
-from minigrad._validate import conv2d_inputs, float_array, pair, window_output_size
+from minigrad._validate import (conv2d_inputs, float_array, pair, pool_geometry,
+                                window_output_size)
 from minigrad.kernels import get_num_threads
 
 
@@ -299,13 +300,7 @@ cdef void _avg_pool(const floating[:, :, ::1] x, floating[:, :, ::1] y, Window g
 
 
 def _pool_geometry(input_size, kernel_size, stride, padding):
-    kernel = pair("kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else pair("stride", stride, 1)
-    padding = pair("padding", padding, 0)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise ValueError(f"pad should be at most half of effective kernel size, but got "
-                         f"pad={padding} and kernel_size={kernel}")
-    out_size = window_output_size(input_size, kernel, stride, padding, (1, 1))
+    kernel, stride, padding, out_size = pool_geometry(input_size, kernel_size, stride, padding)
     return _window(kernel, stride, padding, (1, 1), out_size), out_size
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from _sums cimport centered_sums
 
-from minigrad._validate import channel_vector, float_array
+from minigrad._validate import channel_vector, float_array, norm_grad_inputs
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -247,11 +247,7 @@ def batch_norm_backward(grad_output, x, mean, var, weight, double eps, bint trai
     """(grad_input, grad_weight, grad_bias) of batch_norm_apply; the parameter gradients are None
     without weight. Training: gx = weight invstd / M (M gy - sum gy - xhat sum(gy xhat)), M = N*L;
     evaluation: gx = weight invstd gy."""
-    x = float_array("input", x, 3)
-    grad_output = float_array("grad_output", grad_output, 3, x.dtype)
-    if grad_output.shape != x.shape:
-        raise ValueError(f"batch_norm backward: grad_output has shape {grad_output.shape}, "
-                         f"expected {x.shape}")
+    grad_output, x = norm_grad_inputs(grad_output, x, 3)
     channels = x.shape[1]
     mean = channel_vector("mean", mean, channels, np.float64)
     var = channel_vector("var", var, channels, np.float64)
@@ -395,11 +391,7 @@ def layer_norm_backward(grad_output, x, mean, rstd, weight):
     """(grad_input, grad_weight, grad_bias); with g = gy * weight and xhat = (x - mean) * rstd,
     gx = rstd (g - mean_D g - xhat mean_D(g xhat)), grad_weight = sum over rows of gy xhat,
     grad_bias = sum over rows of gy (both None without weight)."""
-    x = float_array("input", x, 2)
-    grad_output = float_array("grad_output", grad_output, 2, x.dtype)
-    if grad_output.shape != x.shape:
-        raise ValueError(f"layer_norm backward: grad_output has shape {grad_output.shape}, "
-                         f"expected {x.shape}")
+    grad_output, x = norm_grad_inputs(grad_output, x, 2)
     rows, size = x.shape[0], x.shape[1]
     mean = channel_vector("mean", mean, rows, np.float64)
     rstd = channel_vector("rstd", rstd, rows, np.float64)

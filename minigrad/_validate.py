@@ -160,3 +160,26 @@ def optimizer_arrays(param: Any, *others: Any) -> None:
                              f"{param.shape}, got {other.shape}")
         if np.may_share_memory(param, other):
             raise ValueError("optimizer state or gradient overlaps the parameters in memory")
+
+
+def pool_geometry(input_size: tuple, kernel_size: Any, stride: Any, padding: Any) -> tuple:
+    """(kernel, stride, padding, out_size) of a pooling window; stride defaults to the kernel,
+    padding at most half the kernel (PyTorch's rule)."""
+    kernel = pair("kernel_size", kernel_size, 1)
+    stride = kernel if stride is None else pair("stride", stride, 1)
+    padding = pair("padding", padding, 0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"pad should be at most half of effective kernel size, but got "
+                         f"pad={padding} and kernel_size={kernel}")
+    out_size = window_output_size(tuple(input_size), kernel, stride, padding, (1, 1))
+    return kernel, stride, padding, out_size
+
+
+def norm_grad_inputs(grad_output: Any, x: Any, ndim: int) -> tuple:
+    """grad_output and x of a normalization backward: float arrays of ndim dims, same shape."""
+    x = float_array("input", x, ndim)
+    grad_output = float_array("grad_output", grad_output, ndim, x.dtype)
+    if grad_output.shape != x.shape:
+        raise ValueError(f"normalization backward: grad_output has shape {grad_output.shape}, "
+                         f"expected {x.shape}")
+    return grad_output, x

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import conv2d_inputs, float_array, pair, window_output_size
+from .._validate import conv2d_inputs, float_array, pair, pool_geometry, window_output_size
 
 
 def _window_slices(kernel, stride, dilation, out_size):
@@ -87,14 +87,7 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, inp
 
 def _pool_arguments(x, kernel_size, stride, padding):
     x = float_array("input", x, 4)
-    kernel = pair("kernel_size", kernel_size, 1)
-    stride = kernel if stride is None else pair("stride", stride, 1)
-    padding = pair("padding", padding, 0)
-    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise ValueError(f"pad should be at most half of effective kernel size, but got "
-                         f"pad={padding} and kernel_size={kernel}")
-    out_size = window_output_size(x.shape[2:], kernel, stride, padding, (1, 1))
-    return x, kernel, stride, padding, out_size
+    return (x, *pool_geometry(x.shape[2:], kernel_size, stride, padding))
 
 
 def max_pool2d_forward(x, kernel_size, stride, padding) -> tuple:
@@ -140,8 +133,7 @@ def avg_pool2d_backward(grad_output, input_size, kernel_size, stride, padding) -
     """gx: each window's gradient spread evenly over its kh*kw positions."""
     grad_output = float_array("grad_output", grad_output, 4)
     n, c = grad_output.shape[:2]
-    probe = np.empty((1, 1, *input_size), grad_output.dtype)
-    _, kernel, stride, padding, out_size = _pool_arguments(probe, kernel_size, stride, padding)
+    kernel, stride, padding, out_size = pool_geometry(input_size, kernel_size, stride, padding)
     if grad_output.shape[2:] != out_size:
         raise ValueError(f"grad_output has spatial size {grad_output.shape[2:]}, expected "
                          f"{out_size}")

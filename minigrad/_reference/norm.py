@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import channel_vector, float_array
+from .._validate import channel_vector, float_array, norm_grad_inputs
 
 
 def _affine(weight: np.ndarray | None, bias: np.ndarray | None, size: int) -> tuple:
@@ -51,11 +51,7 @@ def batch_norm_backward(grad_output: np.ndarray, x: np.ndarray, mean: np.ndarray
         gx = weight * invstd / M * (M * gy - sum(gy) - xhat * sum(gy * xhat)),  M = N * L;
     in evaluation they are constants: gx = weight * invstd * gy.
     """
-    x = float_array("input", x, 3)
-    grad_output = float_array("grad_output", grad_output, 3, x.dtype)
-    if grad_output.shape != x.shape:
-        raise ValueError(f"batch_norm backward: grad_output has shape {grad_output.shape}, "
-                         f"expected {x.shape}")
+    grad_output, x = norm_grad_inputs(grad_output, x, 3)
     channels = x.shape[1]
     mean = channel_vector("mean", mean, channels, np.float64)
     var = channel_vector("var", var, channels, np.float64)
@@ -102,11 +98,7 @@ def layer_norm_backward(grad_output: np.ndarray, x: np.ndarray, mean: np.ndarray
         gx = rstd * (g - mean_D(g) - xhat * mean_D(g * xhat)),
         grad_weight = sum over rows of gy * xhat,  grad_bias = sum over rows of gy.
     """
-    x = float_array("input", x, 2)
-    grad_output = float_array("grad_output", grad_output, 2, x.dtype)
-    if grad_output.shape != x.shape:
-        raise ValueError(f"layer_norm backward: grad_output has shape {grad_output.shape}, "
-                         f"expected {x.shape}")
+    grad_output, x = norm_grad_inputs(grad_output, x, 2)
     rows, size = x.shape
     mean = channel_vector("mean", mean, rows, np.float64)
     rstd = channel_vector("rstd", rstd, rows, np.float64)
