@@ -1,7 +1,7 @@
 """minigrad.nn: modules, the functional API (minigrad.nn.functional) and initializers."""
 from . import functional, init, utils
-from .layers import FusedLinear, Linear, Sequential
-from .activation import ELU, SELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers import FusedLinear, Identity, Linear, ModuleList, Sequential
+from .activation import ELU, SELU, LeakyReLU, LogSoftmax, PReLU, ReLU, Sigmoid, Softmax, Tanh
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
 from .dropout import AlphaDropout, Dropout, GaussianDropout

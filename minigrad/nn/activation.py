@@ -1,9 +1,12 @@
 """The activations as modules (PyTorch's names and arguments), over minigrad.ops."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import ops
+from ..creation import full
 from ..tensor import Tensor
-from .module import Module
+from .module import Module, Parameter
 
 
 class ReLU(Module):
@@ -81,3 +84,22 @@ class LogSoftmax(Softmax):
 
     def forward(self, input: Tensor) -> Tensor:
         return ops.log_softmax(input, self.dim)
+
+
+class PReLU(Module):
+    """x for x > 0, a x otherwise, with a learned slope a: one shared (num_parameters=1) or one
+    per channel (dim 1 of the input), initialized to `init`."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype))
+
+    def forward(self, input: Tensor) -> Tensor:
+        slope = self.weight
+        if self.num_parameters > 1:  # one slope per channel: (C,) -> (C, 1, ..., 1)
+            slope = slope.reshape((self.num_parameters,) + (1,) * (input.ndim - 2))
+        return ops.where(input > 0, input, slope * input)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
