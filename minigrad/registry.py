@@ -244,4 +244,21 @@ REGISTRY: list[OpInfo] = [
         Sample((uniform(rng, 2, 3), np.array([[1, 0, 1], [0, 1, 1]])),
                {"reduction": "none", "pos_weight": np.array([2.0, 0.5, 1.0]),
                 "weight": np.array([1.0, 3.0, 0.5])})]),
+    # losses composed of other ops (ops/losses.py); targets are plain arrays
+    OpInfo("l1_loss", F.l1_loss, lambda rng: [Sample((uniform(rng, 3, 4), rng.uniform(2, 3, (3, 4))))]),
+    OpInfo("mse_loss", F.mse_loss, lambda rng: [
+        Sample((uniform(rng, 3, 4), rng.uniform(-1, 1, (3, 4)).round(3)), {"reduction": "sum"})]),
+    OpInfo("binary_cross_entropy", F.binary_cross_entropy, lambda rng: [
+        Sample((rng.uniform(0.1, 0.9, (3, 4)), np.array([[0, 1, 1, 0]] * 3)))]),
+    OpInfo("soft_margin_loss", F.soft_margin_loss, lambda rng: [
+        Sample((uniform(rng, 5), np.array([1, -1, 1, -1, 1])))]),
+    OpInfo("multilabel_soft_margin_loss", F.multilabel_soft_margin_loss, lambda rng: [
+        Sample((uniform(rng, 3, 4), np.array([[0, 1, 1, 0], [1, 1, 0, 0], [0, 0, 0, 1]])))]),
+    OpInfo("huber_loss", F.huber_loss, lambda rng: [
+        Sample((np.array([0.2, -3.0, 1.6, 0.4]), np.array([0, 0, 0, 1])), {"delta": 1.0})]),
+    OpInfo("smooth_l1_loss", F.smooth_l1_loss, lambda rng: [
+        Sample((np.array([0.2, -3.0, 1.6, 0.4]), np.array([0, 0, 0, 1])), {"beta": 0.5})]),
+    OpInfo("kl_div", F.kl_div, lambda rng: [
+        Sample((np.log(rng.dirichlet(np.ones(4), 3)), np.array([[0, 1, 0, 0]] * 3)),
+               {"reduction": "batchmean"})]),
 ]

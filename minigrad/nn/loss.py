@@ -45,3 +45,71 @@ class BCEWithLogitsLoss(Module):
     def forward(self, input: Tensor, target: Any) -> Tensor:
         return ops.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
                                                     self.pos_weight)
+
+
+class _ElementwiseLoss(Module):
+    """A loss of (input, target) with a reduction and fixed options, over a functional loss."""
+
+    function: Any = None
+
+    def __init__(self, reduction: str = "mean", **options: Any) -> None:
+        super().__init__()
+        self.reduction, self.options = reduction, options
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:
+        return type(self).function(input, target, reduction=self.reduction, **self.options)
+
+
+class L1Loss(_ElementwiseLoss):
+    """|x - y|."""
+    function = staticmethod(ops.l1_loss)
+
+
+class MSELoss(_ElementwiseLoss):
+    """(x - y)^2."""
+    function = staticmethod(ops.mse_loss)
+
+
+class SoftMarginLoss(_ElementwiseLoss):
+    """log(1 + e^(-y x)), y in {-1, 1}."""
+    function = staticmethod(ops.soft_margin_loss)
+
+
+class BCELoss(_ElementwiseLoss):
+    """Binary cross-entropy of probabilities."""
+    function = staticmethod(ops.binary_cross_entropy)
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction, weight=weight)
+
+
+class MultiLabelSoftMarginLoss(_ElementwiseLoss):
+    """Per-class logistic loss averaged over classes."""
+    function = staticmethod(ops.multilabel_soft_margin_loss)
+
+    def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
+        super().__init__(reduction, weight=weight)
+
+
+class HuberLoss(_ElementwiseLoss):
+    """Quadratic within delta, linear beyond."""
+    function = staticmethod(ops.huber_loss)
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction, delta=delta)
+
+
+class SmoothL1Loss(_ElementwiseLoss):
+    """Quadratic within beta (scaled by 1/beta), linear beyond."""
+    function = staticmethod(ops.smooth_l1_loss)
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction, beta=beta)
+
+
+class KLDivLoss(_ElementwiseLoss):
+    """KL(target || exp(input)) for log-probability inputs; reduction may be 'batchmean'."""
+    function = staticmethod(ops.kl_div)
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__(reduction, log_target=log_target)

@@ -114,7 +114,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # -inf and nan quietly, as PyTorch
+            return np.log(x)
 
     @staticmethod
     def backward(ctx, gy):

@@ -1,0 +1,104 @@
+"""Losses composed of differentiable ops (their gradients follow from the ops'): L1, MSE, BCE,
+soft margin, multi-label soft margin, Huber, smooth L1 and KL divergence, with PyTorch's
+definitions and `reduction` ('none', 'mean', 'sum'; KL also 'batchmean'). The fused
+cross-entropy and BCE-with-logits are in ops/loss.py."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .activation import softplus
+from .elementwise import abs, clamp, exp, log, where
+from .loss import REDUCTIONS
+
+
+def _target(name: str, input: Tensor, target: Any) -> Tensor:
+    target = target if isinstance(target, Tensor) else Tensor._make(
+        np.asarray(target, dtype=input.dtype))
+    if target.shape != input.shape:
+        raise ValueError(f"{name}: target of shape {target.shape} does not match input of shape "
+                         f"{input.shape}")
+    return target
+
+
+def _reduce(name: str, losses: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "mean":
+        return losses.mean()
+    raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|x - y|."""
+    return _reduce("l1_loss", abs(input - _target("l1_loss", input, target)), reduction)
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(x - y)^2."""
+    difference = input - _target("mse_loss", input, target)
+    return _reduce("mse_loss", difference * difference, reduction)
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """-w (y log p + (1 - y) log(1 - p)) for probabilities p, each log clamped at -100 (PyTorch)."""
+    y = _target("binary_cross_entropy", input, target)
+    if (input.data < 0).any() or (input.data > 1).any():
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    losses = -(y * clamp(log(input), min=-100) + (1 - y) * clamp(log(1 - input), min=-100))
+    return _reduce("binary_cross_entropy", losses if weight is None else losses * weight,
+                   reduction)
+
+
+def soft_margin_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """log(1 + e^(-y x)) for targets y in {-1, 1}."""
+    y = _target("soft_margin_loss", input, target)
+    return _reduce("soft_margin_loss", softplus(-(y * input)), reduction)
+
+
+def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Tensor | None = None,
+                                reduction: str = "mean") -> Tensor:
+    """Per sample, the mean over classes of -w (y log sigmoid(x) + (1 - y) log sigmoid(-x))."""
+    y = _target("multilabel_soft_margin_loss", input, target)
+    losses = y * softplus(-input) + (1 - y) * softplus(input)  # -log sigmoid(+-x) = softplus(-+x)
+    if weight is not None:
+        losses = losses * weight
+    return _reduce("multilabel_soft_margin_loss", losses.mean(dim=-1), reduction)
+
+
+def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 for |d| < delta, else delta (|d| - 0.5 delta), d = x - y."""
+    d = input - _target("huber_loss", input, target)
+    size = abs(d)
+    losses = where(size < delta, 0.5 * d * d, delta * (size - 0.5 * delta))
+    return _reduce("huber_loss", losses, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta for |d| < beta, else |d| - 0.5 beta (beta = 0: L1)."""
+    d = input - _target("smooth_l1_loss", input, target)
+    size = abs(d)
+    if beta == 0:
+        return _reduce("smooth_l1_loss", size, reduction)
+    return _reduce("smooth_l1_loss", where(size < beta, 0.5 * d * d / beta, size - 0.5 * beta),
+                   reduction)
+
+
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || exp(input)) pointwise, input being log-probabilities: y (log y - x), with
+    0 where y = 0; log_target: e^t (t - x). 'batchmean' divides the sum by the batch size."""
+    t = _target("kl_div", input, target)
+    if log_target:
+        losses = exp(t) * (t - input)
+    else:
+        safe = where(t > 0, t, 1.0)  # y log y is 0 at y = 0, and its log must stay finite
+        losses = where(t > 0, t * (log(safe) - input), 0.0 * input)
+    if reduction == "batchmean":
+        return losses.sum() / input.shape[0]
+    return _reduce("kl_div", losses, reduction)
