@@ -72,3 +72,52 @@ def load_mnist_sample() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray
     x = (images[order].reshape(-1, 1, 28, 28) / np.float32(255)).astype(np.float32)
     y = labels[order]
     return (x[:4000], y[:4000]), (x[4000:], y[4000:])
+
+
+IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """An array from an IDX file (the MNIST format), gzip-compressed or raw: two zero bytes, a
+    type code, the number of dims, each dim as a big-endian int32, then the big-endian data."""
+    import gzip
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no IDX file at {path}")
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as error:
+            raise ValueError(f"{path} is a damaged gzip file ({error})") from None
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_TYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    shape = tuple(int(d) for d in np.frombuffer(raw[4:header], ">i4")) if ndim else ()
+    dtype = np.dtype(IDX_TYPES[raw[2]])
+    expected = header + int(np.prod(shape)) * dtype.itemsize
+    if len(raw) != expected:
+        raise ValueError(f"{path} is truncated or has trailing bytes: {len(raw)} bytes, the "
+                         f"header promises {expected}")
+    return np.frombuffer(raw[header:], dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def load_mnist(root: str | os.PathLike) -> tuple:
+    """((x_train, y_train), (x_test, y_test)) from the four standard MNIST files in root
+    (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-..., each raw or .gz); x as
+    (n, 1, 28, 28) float32 in [0, 1], y int64."""
+    def find(stem: str) -> Path:
+        for name in (stem, stem + ".gz"):
+            if (Path(root) / name).is_file():
+                return Path(root) / name
+        raise FileNotFoundError(f"MNIST file {stem}(.gz) not found in {root}; download the four "
+                                "files from https://yann.lecun.com/exdb/mnist/ into it")
+
+    def split(prefix: str) -> tuple:
+        images = read_idx(find(f"{prefix}-images-idx3-ubyte"))
+        labels = read_idx(find(f"{prefix}-labels-idx1-ubyte"))
+        return (images[:, None] / np.float32(255)).astype(np.float32), labels.astype(np.int64)
+
+    return split("train"), split("t10k")
