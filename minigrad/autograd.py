@@ -136,14 +136,15 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         ctx = Context()
-        arrays = []
-        needs_input_grad = []
+        arrays, parents, needs_input_grad = [], [], []
         for a in args:  # one pass: this is the hot path of every op
             if isinstance(a, Tensor):
                 arrays.append(a.data)
+                parents.append(a)
                 needs_input_grad.append(a.requires_grad)
             else:
                 arrays.append(a)
+                parents.append(None)
                 needs_input_grad.append(False)
         record = True in needs_input_grad and is_grad_enabled()
         if record:
@@ -154,7 +155,7 @@ class Function:
         result = Tensor._make(out)
         if record:
             ctx.function = cls
-            ctx.parents = tuple(a if isinstance(a, Tensor) else None for a in args)
+            ctx.parents = tuple(parents)
             result.requires_grad = True
             result._node = ctx
         return result
