@@ -1,12 +1,17 @@
 """Build the Cython kernels in csrc/ into the extension modules minigrad._C.<stem>.
 
-Every csrc/<stem>.pyx becomes minigrad._C.<stem>; .pxd files are shared declarations only.
+Every csrc/<stem>.pyx becomes minigrad._C.<stem>, compiled for the x86-64 baseline, and on x86-64
+Linux also minigrad._C.<stem>_v3, the same source compiled for x86-64-v3 (AVX2, FMA) without
+floating-point contraction (so both round identically); minigrad.kernels loads the _v3 build when
+the CPU has those instructions. .pxd and .h files are shared declarations only.
 Compiler directives are set here once. MINIGRAD_DEBUG=1 turns Cython's safety checks back on
 (bounds, wraparound, initialized memoryviews, overflow) and builds with -O0 -g.
-MINIGRAD_SANITIZE=address,undefined (any -fsanitize= list) builds the release directives under AddressSanitizer (.ci/run uses it;
-Python must then run with libasan preloaded, see .ci/run).
+MINIGRAD_SANITIZE=address,undefined (any -fsanitize= list) builds the release directives under
+the sanitizers (.ci/run uses it; Python must then run with libasan preloaded, see .ci/run).
 """
 import os
+import platform
+import sys
 from pathlib import Path
 
 from Cython.Build import cythonize
@@ -36,15 +41,35 @@ if SANITIZE:
     compile_args += sanitizer
     link_args += sanitizer
 
+# (module suffix, extra flags): the baseline build, and where the CPU family allows, an x86-64-v3
+# one. -ffp-contract=off keeps a * b + c as two roundings, as in the baseline and the NumPy twin.
+VARIANTS = [("", [])]
+if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64"):
+    VARIANTS.append(("_v3", ["-march=x86-64-v3", "-ffp-contract=off"]))
+
+
+def variant_source(pyx: Path, suffix: str) -> str:
+    """The .pyx for module <stem><suffix>: the source itself, or a copy under that name (Cython
+    names a module after its file)."""
+    if not suffix:
+        return str(pyx)
+    copy = Path("build/variants") / f"{pyx.stem}{suffix}.pyx"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    if not copy.exists() or copy.read_text() != pyx.read_text():
+        copy.write_text(pyx.read_text())
+    return str(copy)
+
+
 extensions = [
     Extension(
-        f"minigrad._C.{pyx.stem}",
-        [str(pyx)],
+        f"minigrad._C.{pyx.stem}{suffix}",
+        [variant_source(pyx, suffix)],
         include_dirs=["csrc"],
-        extra_compile_args=compile_args,
+        extra_compile_args=compile_args + flags,
         extra_link_args=link_args,
     )
     for pyx in sorted(Path("csrc").glob("*.pyx"))
+    for suffix, flags in VARIANTS
 ]
 
 setup(

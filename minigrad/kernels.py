@@ -66,10 +66,33 @@ def get_backend() -> str:
     return _backend
 
 
+def _simd_suffix() -> str:
+    """'_v3' when the CPU has the x86-64-v3 instructions (AVX2, FMA, BMI2, F16C) that the second
+    build of every kernel uses (setup.py), as NumPy detected them; MINIGRAD_SIMD=baseline opts out."""
+    if os.environ.get("MINIGRAD_SIMD", "").lower() == "baseline":
+        return ""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # NumPy 1.x
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__ as features
+        except ImportError:
+            return ""
+    return "_v3" if all(features.get(f) for f in ("AVX2", "FMA3", "BMI2", "F16C")) else ""
+
+
+SIMD_SUFFIX = _simd_suffix()
+
+
 def _import(stem: str, compiled: bool) -> ModuleType:
     global _warned_missing
     if compiled:
         try:
+            if SIMD_SUFFIX:
+                try:
+                    return importlib.import_module(f"minigrad._C.{stem}{SIMD_SUFFIX}")
+                except ImportError:
+                    pass  # built without variants (another platform): the baseline build
             return importlib.import_module(f"minigrad._C.{stem}")
         except ImportError:
             if not _warned_missing:

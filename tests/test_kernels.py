@@ -1,4 +1,5 @@
 """Backend selection (compiled kernels or NumPy twins), the missing-extension fallback, threads."""
+import importlib
 import subprocess
 import sys
 
@@ -16,7 +17,8 @@ def test_set_backend_switches_modules():
     finally:
         mg.set_backend("compiled")
     if kernels.compiled_available("linear"):
-        assert kernels.load("linear", np.float32).__name__ == "minigrad._C.linear"
+        assert kernels.load("linear", np.float32).__name__ == \
+            "minigrad._C.linear" + kernels.SIMD_SUFFIX
 
 
 def test_non_float_dtypes_use_the_twin():
@@ -47,7 +49,8 @@ def test_environment_variable_forces_the_twins():
 def test_missing_compiled_modules_warn_once_and_fall_back():
     code = """
 import sys, warnings
-sys.modules['minigrad._C.linear'] = None   # make the compiled import fail
+sys.modules['minigrad._C.linear'] = None   # make the compiled imports fail
+sys.modules['minigrad._C.linear_v3'] = None
 import minigrad as mg, minigrad.nn.functional as F
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter('always')
@@ -70,3 +73,21 @@ def test_set_num_threads():
 def test_omp_wait_policy_is_passive_by_default():
     import os
     assert os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE"
+
+
+def test_the_baseline_and_the_x86_64_v3_builds_agree_bit_for_bit(rng):
+    variant = pytest.importorskip("minigrad._C.linear_v3", reason="no x86-64-v3 build here")
+    baseline = pytest.importorskip("minigrad._C.linear")
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in [(33, 70), (50, 70), (50,)])
+    for module in ("norm", "loss", "optim"):
+        assert importlib.import_module(f"minigrad._C.{module}_v3").__name__.endswith("_v3")
+    for activation in ("relu", "tanh"):
+        np.testing.assert_array_equal(variant.linear_forward(x, w, b, activation),
+                                      baseline.linear_forward(x, w, b, activation))
+
+
+def test_minigrad_simd_baseline_selects_the_baseline_build():
+    result = run_python("import minigrad.kernels as k, numpy as np;"
+                        "print(k.SIMD_SUFFIX == '', k.load('norm', np.float32).__name__)",
+                        MINIGRAD_SIMD="baseline")
+    assert result.stdout.split() == ["True", "minigrad._C.norm"]
