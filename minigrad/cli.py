@@ -1,6 +1,6 @@
 """The `minigrad` command: train a digit classifier end to end, or evaluate a checkpoint.
 
-    minigrad train [--model lenet|mlp] [--batchnorm/--no-batchnorm] [--dropout P]
+    minigrad train [--data mnist|digits] [--model lenet|mlp] [--batchnorm/--no-batchnorm] [--dropout P]
                    [--optimizer adam|adamw|sgd|momentum|nesterov|rmsprop|adagrad|adadelta]
                    [--lr LR] [--schedule none|step|cosine|exponential|onecycle]
                    [--weight-decay WD] [--epochs N] [--batch-size B] [--seed S] [--out DIR]
@@ -19,7 +19,7 @@ import numpy as np
 
 from . import manual_seed, nn, optim
 from .creation import tensor
-from .data import DataLoader, TensorDataset, load_mnist_sample
+from .data import DataLoader, TensorDataset, load_digits_sample, load_mnist_sample
 from .serialization import CheckpointError, load, save
 from .train import evaluate, fit
 
@@ -36,17 +36,22 @@ OPTIMIZERS = {
 }
 
 
+DATASETS = {"mnist": (load_mnist_sample, 28), "digits": (load_digits_sample, 8)}
+
+
 def build_model(config: dict) -> nn.Module:
-    """The source texts' LeNet-style conv net, or an MLP, with optional BatchNorm and dropout."""
+    """The source texts' LeNet-style conv net, or an MLP, with optional BatchNorm and dropout,
+    for the chosen dataset's square images (28 or 8 pixels a side)."""
+    side = DATASETS[config.get("data", "mnist")][1]
     norm2d = (lambda: [nn.BatchNorm2d(20)]) if config["batchnorm"] else (lambda: [])
     drop = [nn.Dropout(config["dropout"])] if config["dropout"] > 0 else []
-    if config["model"] == "lenet":
+    if config["model"] == "lenet":  # two 2x2 poolings: 20 maps of side / 4
         return nn.Sequential(nn.Conv2d(1, 20, 5, padding=2), *norm2d(), nn.ReLU(),
                              nn.MaxPool2d(2), nn.Conv2d(20, 20, 5, padding=2), *norm2d(),
                              nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), *drop,
-                             nn.Linear(980, 10))
+                             nn.Linear(20 * (side // 4) ** 2, 10))
     norm1d = [nn.BatchNorm1d(256)] if config["batchnorm"] else []
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), *norm1d, nn.ReLU(), *drop,
+    return nn.Sequential(nn.Flatten(), nn.Linear(side * side, 256), *norm1d, nn.ReLU(), *drop,
                          nn.Linear(256, 10))
 
 
@@ -65,9 +70,9 @@ def _scheduler(name: str, optimizer: Any, epochs: int, steps_per_epoch: int) -> 
     return None, False
 
 
-def _standardized_data() -> tuple:
-    """The MNIST sample as tensors, standardized with the training images' mean and std."""
-    (x_train, y_train), (x_test, y_test) = load_mnist_sample()
+def _standardized_data(name: str) -> tuple:
+    """A dataset as tensors, standardized with the training images' mean and std."""
+    (x_train, y_train), (x_test, y_test) = DATASETS[name][0]()
     mean, std = x_train.mean(), x_train.std()
     return ((tensor((x_train - mean) / std), tensor(y_train)),
             (tensor((x_test - mean) / std), tensor(y_test)))
@@ -100,7 +105,7 @@ def _save_plot(history: dict, path: Path) -> str:
 def train(args: argparse.Namespace) -> None:
     config = {key: value for key, value in vars(args).items() if key not in ("command", "func")}
     manual_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = _standardized_data()
+    (x_train, y_train), (x_test, y_test) = _standardized_data(args.data)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size,
                         shuffle=True, generator=np.random.default_rng(args.seed))
     test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=500)
@@ -133,7 +138,7 @@ def evaluate_checkpoint(args: argparse.Namespace) -> None:
         first = str(error).splitlines()[1].strip() if "\n" in str(error) else str(error)
         raise CheckpointError(f"{args.checkpoint} holds weights for another architecture "
                               f"than its config describes ({first})") from None
-    _, (x_test, y_test) = _standardized_data()
+    _, (x_test, y_test) = _standardized_data(checkpoint["config"].get("data", "mnist"))
     metrics = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=500),
                        nn.CrossEntropyLoss())
     print(f"test accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
@@ -141,9 +146,11 @@ def evaluate_checkpoint(args: argparse.Namespace) -> None:
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="minigrad", description="Train and evaluate digit "
-                                   "classifiers on the offline MNIST sample.")
+                                   "classifiers on offline digit datasets.")
     commands = main.add_subparsers(dest="command", required=True)
     run = commands.add_parser("train", help="train a network and save it")
+    run.add_argument("--data", choices=sorted(DATASETS), default="mnist",
+                     help="mnist: the 5,000-image MNIST sample; digits: scikit-learn's 8x8 digits")
     run.add_argument("--model", choices=["lenet", "mlp"], default="lenet")
     run.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
     run.add_argument("--dropout", type=float, default=0.0)

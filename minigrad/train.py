@@ -25,11 +25,12 @@ from .serialization import save
 class History:
     iterations: list[float] = field(default_factory=list)  # training loss of every step
     epochs: list[dict] = field(default_factory=list)       # per-epoch means and metrics
+    validations: list[dict] = field(default_factory=list)  # every val_every steps, if asked
     best_epoch: int | None = None
 
     def as_dict(self) -> dict:
         return {"iterations": self.iterations, "epochs": self.epochs,
-                "best_epoch": self.best_epoch}
+                "validations": self.validations, "best_epoch": self.best_epoch}
 
 
 def _accuracy(logits: Any, target: Any) -> float:
@@ -65,11 +66,13 @@ def _progress(total: int, description: str, enabled: bool) -> Any:
 
 def fit(model: Module, optimizer: Any, loss_fn: Callable, train_loader: Iterable,
         epochs: int = 1, val_loader: Iterable | None = None, scheduler: Any = None,
-        scheduler_per_batch: bool = False, clip_grad_norm: float | None = None,
+        scheduler_per_batch: bool = False, val_every: int | None = None,
+        clip_grad_norm: float | None = None,
         early_stopping_patience: int | None = None, restore_best: bool = True,
         checkpoint_path: str | None = None, progress: bool = True) -> History:
     """Train for `epochs` epochs (or until validation loss has not improved for
-    `early_stopping_patience` epochs), validating after each epoch when val_loader is given.
+    `early_stopping_patience` epochs), validating after each epoch when val_loader is given (and
+    every `val_every` steps too, recorded in history.validations).
     The best weights by validation loss are kept (and restored at the end if restore_best,
     written to checkpoint_path if given)."""
     history, best_loss, best_state, waited = History(), math.inf, None, 0
@@ -90,6 +93,10 @@ def fit(model: Module, optimizer: Any, loss_fn: Callable, train_loader: Iterable
             losses.append(loss.item())
             correct += _accuracy(output, target) * len(target.data)
             seen += len(target.data)
+            step = len(history.iterations) + len(losses)
+            if val_every and val_loader is not None and step % val_every == 0:
+                history.validations.append({"step": step,
+                                            **evaluate(model, val_loader, loss_fn)})
             if bar is not None:
                 bar.set_postfix(loss=f"{losses[-1]:.4f}")
                 bar.update()

@@ -80,3 +80,42 @@ def test_command_errors_are_one_line(fake_mnist, capsys, monkeypatch):
     assert cli.main(["train", "--epochs", "1", "--no-progress"]) == 1
     message = capsys.readouterr().err.strip()
     assert message.count("\n") == 0 and 'pip install "minigrad[mnist]"' in message
+
+
+def test_validation_every_n_steps_is_recorded():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 2))
+    train, test = moons_loaders()
+    history = fit(model, mg.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), train,
+                  epochs=2, val_loader=test, val_every=4, progress=False)
+    steps = 2 * len(train)
+    assert [v["step"] for v in history.validations] == list(range(4, steps + 1, 4))
+    assert all(0 <= v["accuracy"] <= 1 for v in history.validations)
+    assert model.training  # back in training mode after each validation
+
+
+def test_digits_dataset_through_the_command(tmp_path, monkeypatch, capsys):
+    """scikit-learn's digits file, read without importing scikit-learn (a stand-in here)."""
+    import gzip
+    import importlib.machinery
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 1797)
+    pixels = rng.integers(0, 5, (1797, 64))
+    pixels[:, :8] = labels[:, None]  # the first row of each image spells its label
+    data = tmp_path / "sklearn" / "datasets" / "data"
+    data.mkdir(parents=True)
+    with gzip.open(data / "digits.csv.gz", "wt") as file:
+        np.savetxt(file, np.hstack([pixels, labels[:, None]]), fmt="%d", delimiter=",")
+    spec = importlib.machinery.ModuleSpec("sklearn", None, is_package=True)
+    spec.submodule_search_locations = [str(tmp_path / "sklearn")]
+    real = __import__("importlib").util.find_spec
+    monkeypatch.setattr("importlib.util.find_spec",
+                        lambda name, *a: spec if name == "sklearn" else real(name, *a))
+    (x, y), (x_test, _) = mg.data.load_digits_sample()
+    assert x.shape == (1437, 1, 8, 8) and x_test.shape == (360, 1, 8, 8) and x.max() <= 1
+    out = tmp_path / "run"
+    assert cli.main(["train", "--data", "digits", "--epochs", "3", "--lr", "0.01", "--out",
+                     str(out), "--no-progress"]) == 0
+    assert cli.main(["evaluate", str(out / "model.ckpt")]) == 0
+    assert capsys.readouterr().out.count("test accuracy") == 2

