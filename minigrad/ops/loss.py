@@ -162,17 +162,19 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
 
 
 class BCEWithLogits(Function):
-    """loss = (1 - y) x + l (log(1 + e^-|x|) + max(-x, 0)), l = 1 + (pos_weight - 1) y, times
-    weight: stable for any x. gx = g weight ((1 - y) - l sigmoid(-x))."""
+    """loss = (1 - y) x + l softplus(-x), l = 1 + (pos_weight - 1) y, times weight: stable for
+    any x, softplus(-x) = log1p(e^-|x|) + max(-x, 0). gx = g weight ((1 - y) - l sigmoid(-x)),
+    with sigmoid(-x) = (x < 0 ? 1 : e^-|x|) / (1 + e^-|x|) from forward's e^-|x|."""
 
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
         scale = 1.0 if pos_weight is None else 1 + (pos_weight - 1) * y
-        softplus_neg = np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)  # log(1 + e^-x)
-        losses = (1 - y) * x + scale * softplus_neg
+        decay = np.exp(-np.abs(x))  # e^-|x| in (0, 1]: never overflows
+        losses = (1 - y) * x + scale * (np.log1p(decay) + np.maximum(-x, 0))
         if weight is not None:
             losses = losses * weight
-        ctx.save_for_backward(x, y, weight, scale)
+        sigmoid_neg = np.where(x < 0, 1.0, decay) / (1 + decay)
+        ctx.save_for_backward(y, weight, scale, sigmoid_neg)
         ctx.reduction, ctx.count = reduction, losses.size
         if reduction == "none":
             return losses.astype(x.dtype)
@@ -181,12 +183,12 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        x, y, weight, scale = ctx.saved_tensors
-        grad = (1 - y) - scale * (0.5 * (1 - np.tanh(0.5 * x)))  # sigmoid(-x), stable
+        y, weight, scale, sigmoid_neg = ctx.saved_tensors
+        grad = (1 - y) - scale * sigmoid_neg
         if weight is not None:
             grad = grad * weight
         g = gy / ctx.count if ctx.reduction == "mean" else gy
-        return np.broadcast_to(grad * g, x.shape).astype(x.dtype), None, None, None
+        return (grad * g).astype(y.dtype), None, None, None
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor | None = None,
