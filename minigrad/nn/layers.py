@@ -59,7 +59,20 @@ class FusedLinear(Linear):
         return super().extra_repr() + f", activation={self.activation!r}"
 
 
-class Sequential(Module):
+class _Container(Module):
+    """Children indexable, countable and iterable in the order they were added."""
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+
+class Sequential(_Container):
     """Modules applied in order; indexable and iterable as PyTorch's."""
 
     def __init__(self, *modules: Module) -> None:
@@ -72,17 +85,8 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-
-class ModuleList(Module):
+class ModuleList(_Container):
     """A list of modules, registered as children (indexable, iterable, appendable)."""
 
     def __init__(self, modules: Any = None) -> None:
@@ -98,15 +102,6 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
         return self
-
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
 
 
 class Identity(Module):
