@@ -47,21 +47,24 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias=None, activation="none", negative_slope=0.01):
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        kernel = kernels.load("linear", x.dtype)
-        y = kernel.linear_forward(x2, weight, bias, activation, negative_slope)
+        batched = x.ndim != 2  # (*, in) is run as (N, in) and shaped back
+        x2 = x.reshape(-1, x.shape[-1]) if batched else x
+        y = kernels.load("linear", x.dtype).linear_forward(x2, weight, bias, activation,
+                                                          negative_slope)
         ctx.save_for_backward(x2, weight, y if activation != "none" else None)
-        ctx.x_shape, ctx.activation, ctx.negative_slope = x.shape, activation, negative_slope
-        return y.reshape(x.shape[:-1] + (weight.shape[0],)) if x.ndim != 2 else y
+        ctx.x_shape = x.shape if batched else None
+        ctx.activation, ctx.negative_slope = activation, negative_slope
+        return y.reshape(x.shape[:-1] + (weight.shape[0],)) if batched else y
 
     @staticmethod
     def backward(ctx, gy):
         x2, weight, y = ctx.saved_tensors
-        kernel = kernels.load("linear", x2.dtype)
-        gx, gw, gb = kernel.linear_backward(
-            gy.reshape(-1, weight.shape[0]), x2, weight, y, ctx.activation, ctx.negative_slope,
-            needs(ctx, 0), needs(ctx, 1), len(ctx.needs_input_grad) > 2 and needs(ctx, 2))
-        return (gx.reshape(ctx.x_shape) if gx is not None else None), gw, gb
+        batched = ctx.x_shape is not None
+        wants = ctx.needs_input_grad
+        gx, gw, gb = kernels.load("linear", x2.dtype).linear_backward(
+            gy.reshape(-1, weight.shape[0]) if batched else gy, x2, weight, y, ctx.activation,
+            ctx.negative_slope, wants[0], wants[1], len(wants) > 2 and wants[2])
+        return (gx.reshape(ctx.x_shape) if batched and gx is not None else gx), gw, gb
 
 
 def _matmul_shapes_error(a: tuple, b: tuple) -> ValueError:
@@ -90,10 +93,11 @@ mm = matmul
 
 def _linear(input: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
             negative_slope: float) -> Tensor:
-    if input.ndim == 0 or weight.ndim != 2 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {input.shape} does not match weight of shape "
-                         f"{weight.shape} (expected input (*, {weight.shape[-1]}))")
-    if input.dtype != weight.dtype or (bias is not None and bias.dtype != weight.dtype):
+    x, w = input.data, weight.data  # the arrays: cheaper to inspect than the Tensor properties
+    if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
+                         f"{w.shape} (expected input (*, {w.shape[-1]}))")
+    if x.dtype != w.dtype or (bias is not None and bias.data.dtype != w.dtype):
         raise TypeError(f"linear: input ({input.dtype}), weight ({weight.dtype}) and bias "
                         f"({None if bias is None else bias.dtype}) must share one dtype")
     if bias is None:
