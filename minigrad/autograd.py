@@ -233,7 +233,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
                 continue
             if type(g) is not np.ndarray:
                 g = np.asarray(g)
-            g = sum_to_shape(g, parent.data.shape)
+            if g.shape != parent.data.shape:  # broadcast in forward: sum it away
+                g = sum_to_shape(g, parent.data.shape)
             if parent._node is None:
                 _accumulate_leaf(parent, g)
             elif parent._node in pending:
