@@ -1,7 +1,6 @@
 """Conv2d, MaxPool2d, AvgPool2d and Flatten modules (PyTorch's arguments, layouts and init)."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .. import ops
@@ -31,11 +30,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         return ops.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)

@@ -129,3 +129,13 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     u = default_generator().uniform(2 * low - 1, 2 * high - 1, tensor.shape)
     values = np.clip(mean + std * math.sqrt(2) * erfinv(u), a, b)
     return _fill(tensor, values)
+
+
+def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default for Linear and Conv layers: kaiming_uniform_(weight, a=sqrt(5)), i.e.
+    U(±1/sqrt(fan_in)), and the bias U(±1/sqrt(fan_in))."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
