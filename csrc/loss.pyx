@@ -18,13 +18,13 @@
 #   dtypes) and allocate with the GIL; the cdef helpers run without it.
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport exp, log
+from libc.math cimport exp, expf, fabs, log, log1p, log1pf
 
 from _sums cimport run_max
 
 import numpy as np
 
-from minigrad._validate import channel_vector, float_array, loss_targets
+from minigrad._validate import bce_inputs, channel_vector, float_array, loss_targets
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -189,3 +189,66 @@ def cross_entropy_backward(grad_losses, probs, target, weight, long long ignore_
         _probability_backward[double](grad_losses, probs, target, weight, grad,
                                       label_smoothing, threads)
     return grad
+
+
+# ------------------------------------------------------------------- binary cross-entropy with logits
+
+
+cdef inline floating _exp(floating v) noexcept nogil:
+    return expf(v) if floating is float else exp(v)
+
+
+cdef inline floating _log1p(floating v) noexcept nogil:
+    return log1pf(v) if floating is float else log1p(v)
+
+
+cdef double _bce_with_logits(const floating[::1] x, const floating[::1] y,
+                             const floating* weight, const floating* pos_weight,
+                             floating[::1] losses, floating[::1] grad) noexcept nogil:
+    """losses_i = w_i ((1 - y_i) x_i + l_i softplus(-x_i)),  l_i = 1 + (pos_weight_i - 1) y_i,
+    grad_i = d losses_i / d x_i = w_i ((1 - y_i) - l_i sigmoid(-x_i)); returns sum_i losses_i.
+
+    With d = e^-|x| (never overflows): softplus(-x) = log1p(d) + max(-x, 0) and
+    sigmoid(-x) = (x < 0 ? 1 : d) / (1 + d). Computed in the input's precision (as PyTorch
+    does), summed in double in order (one thread: the same total for any thread count).
+    weight and pos_weight may be NULL (all ones)."""
+    cdef Py_ssize_t i
+    cdef floating xi, decay, scale, w, loss
+    cdef double total = 0
+    for i in range(x.shape[0]):
+        xi = x[i]
+        decay = _exp(-fabs(xi))
+        scale = 1 if pos_weight == NULL else 1 + (pos_weight[i] - 1) * y[i]
+        w = 1 if weight == NULL else weight[i]
+        loss = w * ((1 - y[i]) * xi + scale * (_log1p(decay) + (-xi if xi < 0 else 0)))
+        grad[i] = w * ((1 - y[i]) - scale * (1 if xi < 0 else decay) / (1 + decay))
+        losses[i] = loss
+        total += loss
+    return total
+
+
+cdef const floating* _optional(const floating[::1] array) noexcept:
+    return NULL if array is None or array.shape[0] == 0 else &array[0]
+
+
+cdef double _bce_run(const floating[::1] x, const floating[::1] y,
+                     const floating[::1] weight, const floating[::1] pos_weight,
+                     floating[::1] losses, floating[::1] grad):
+    """_bce_with_logits without the GIL, on the arrays' data (None: NULL)."""
+    cdef double total
+    cdef const floating* w = _optional(weight)
+    cdef const floating* pw = _optional(pos_weight)
+    with nogil:
+        total = _bce_with_logits(x, y, w, pw, losses, grad)
+    return total
+
+
+def bce_with_logits(x, y, weight, pos_weight):
+    """(losses, grad, total) of the logistic loss on flat logits x (n,) and targets y (n,):
+    per-element losses and d losses / d x in x's dtype, and their sum in float64. weight and
+    pos_weight are (n,) or None (see _bce_with_logits for the formulas)."""
+    x, y, weight, pos_weight = bce_inputs(x, y, weight, pos_weight)
+    losses, grad = np.empty_like(x), np.empty_like(x)
+    if x.dtype == np.float32:
+        return losses, grad, _bce_run[float](x, y, weight, pos_weight, losses, grad)
+    return losses, grad, _bce_run[double](x, y, weight, pos_weight, losses, grad)

@@ -105,6 +105,22 @@ def loss_targets(target: Any, logits: np.ndarray, ignore_index: int) -> np.ndarr
     return class_targets(target, logits.shape[0], logits.shape[1], ignore_index)
 
 
+def bce_inputs(x: Any, y: Any, weight: Any, pos_weight: Any) -> tuple:
+    """Logits x (n,), targets y (n,), optional weight and pos_weight (n,): one float dtype."""
+    x = float_array("input", x, 1)
+    checked = [x]
+    for name, array in (("target", y), ("weight", weight), ("pos_weight", pos_weight)):
+        if array is None and name != "target":
+            checked.append(None)
+            continue
+        array = float_array(name, array, 1, x.dtype)
+        if array.shape != x.shape:
+            raise ValueError(f"binary_cross_entropy_with_logits: {name} has shape {array.shape}, "
+                             f"expected {x.shape} (the input's)")
+        checked.append(array)
+    return tuple(checked)
+
+
 def dropout_probability(p: Any, upper_open: bool = False) -> float:
     """p in [0, 1] (or [0, 1) where p = 1 has no finite formula), ValueError otherwise."""
     if not isinstance(p, (int, float, np.floating)) or not (0 <= p < 1 if upper_open else

@@ -191,8 +191,9 @@ def test_results_do_not_depend_on_the_thread_count(rng):
         runs.append((cols, gx, pooled, argmax, compiled.avg_pool2d_backward(pooled, (20, 20), 3,
                                                                             2, 1)))
     mg.set_num_threads(2)
-    for a, e in zip(*runs):  # the gemms may split sums by thread; the rest is exact
-        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-5)
+    for a, e in zip(*runs):  # the gemms may split sums by thread (float32 rounding of sums of
+        # terms as large as the array's largest value); the rest is exact
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6 * np.abs(e).max())
     for a, e in zip(runs[0][2:], runs[1][2:]):
         np.testing.assert_array_equal(a, e)
 

@@ -67,3 +67,59 @@ def test_containers_register_children():
     x = mg.randn(3, 2)
     assert blocks[1](x) is x
     assert "(0): Linear(in_features=2, out_features=2, bias=True)" in repr(blocks)
+
+
+def graph_nodes(output: mg.Tensor) -> int:
+    """How many recorded ops produced output."""
+    seen, stack = set(), [output._node]
+    while stack:
+        node = stack.pop()
+        if node is not None and id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(p._node for p in node.parents if p is not None)
+    return len(seen)
+
+
+def run_one_by_one(model: nn.Sequential, x: mg.Tensor) -> mg.Tensor:
+    for module in model:
+        x = module(x)
+    return x
+
+
+@pytest.mark.parametrize("slope, fused_nodes", [(0.2, 4), (-0.5, 5)])
+def test_sequential_fuses_linear_and_relu_with_identical_results(backend, rng, slope,
+                                                                  fused_nodes):
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 7, dtype=mg.float64), nn.ReLU(),
+                          nn.Linear(7, 6, dtype=mg.float64), nn.LeakyReLU(slope),
+                          nn.Linear(6, 3, dtype=mg.float64), nn.Tanh())
+    x = rng.standard_normal((9, 5))
+    x[0, :] = 0
+    model[0].bias.data[:] = 0  # so row 0 sits exactly at the ReLU's kink
+    upstream = mg.tensor(rng.standard_normal((9, 3)))
+    grads, outputs = [], []
+    for forward in (model, lambda t: run_one_by_one(model, t)):
+        model.zero_grad()
+        inputs = mg.tensor(x, requires_grad=True)
+        y = forward(inputs)
+        outputs.append((y.data, graph_nodes(y)))
+        (y * upstream).sum().backward()
+        grads.append([inputs.grad.data] + [p.grad.data.copy() for p in model.parameters()])
+    np.testing.assert_array_equal(outputs[0][0], outputs[1][0])
+    for fused, separate in zip(*grads):
+        np.testing.assert_array_equal(fused, separate)
+    # Linear+ReLU always fuses; Linear+LeakyReLU only for slopes >= 0 (the kernel's rule)
+    assert (outputs[0][1], outputs[1][1]) == (fused_nodes, 6)
+
+
+def test_sequential_does_not_fuse_a_reparametrized_or_derived_linear(rng):
+    class Doubled(nn.Linear):
+        def forward(self, input):
+            return super().forward(input) * 2
+
+    mg.manual_seed(0)
+    normed = nn.utils.weight_norm(nn.Linear(4, 3))
+    for layer in (normed, Doubled(4, 3)):
+        model = nn.Sequential(layer, nn.ReLU())
+        x = mg.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+        np.testing.assert_array_equal(model(x).data, np.maximum(layer(x).data, 0))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import channel_vector, float_array, loss_targets
+from .._validate import bce_inputs, channel_vector, float_array, loss_targets
 
 
 def _inputs(logits, target, weight, ignore_index):
@@ -72,3 +72,20 @@ def cross_entropy_backward(grad_losses: np.ndarray, probs: np.ndarray, target: n
         grad[np.arange(rows), t] -= w_t[:, 0]
         grad[~kept] = 0
     return (grad * grad_losses[:, None]).astype(probs.dtype)
+
+
+def bce_with_logits(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None,
+                    pos_weight: np.ndarray | None) -> tuple:
+    """(losses, grad, total) of the logistic loss on flat logits x and targets y:
+        losses = w ((1 - y) x + l softplus(-x)),  l = 1 + (pos_weight - 1) y,
+        grad   = d losses / d x = w ((1 - y) - l sigmoid(-x)),   total = sum(losses) in float64,
+    with softplus(-x) = log1p(e^-|x|) + max(-x, 0) and sigmoid(-x) = (x < 0 ? 1 : e^-|x|) /
+    (1 + e^-|x|): only exponents <= 0, finite for any x. losses and grad in x's dtype."""
+    x, y, weight, pos_weight = bce_inputs(x, y, weight, pos_weight)
+    x64, y64 = x.astype(np.float64), y.astype(np.float64)
+    scale = 1.0 if pos_weight is None else 1 + (pos_weight - 1.0) * y64
+    w = 1.0 if weight is None else weight.astype(np.float64)
+    decay = np.exp(-np.abs(x64))
+    losses = w * ((1 - y64) * x64 + scale * (np.log1p(decay) + np.maximum(-x64, 0)))
+    grad = w * ((1 - y64) - scale * np.where(x64 < 0, 1.0, decay) / (1 + decay))
+    return losses.astype(x.dtype), grad.astype(x.dtype), float(losses.sum())

@@ -8,6 +8,7 @@ from .. import ops
 from ..creation import empty
 from ..tensor import Tensor
 from . import init
+from .activation import LeakyReLU, ReLU
 from .module import Module, Parameter
 
 
@@ -68,8 +69,26 @@ class _Container(Module):
         return iter(self._modules.values())
 
 
+def _fused_activation(layer: Module, activation: Module) -> tuple[str, float] | None:
+    """(activation, negative_slope) when layer then activation can run as one fused_linear call
+    with the same results: a plain Linear (no reparametrized forward, as weight_norm installs)
+    followed by ReLU or a LeakyReLU with a slope >= 0."""
+    if type(layer) is not Linear or "forward" in layer.__dict__:
+        return None
+    if type(activation) is ReLU:
+        return "relu", 0.01
+    if type(activation) is LeakyReLU and activation.negative_slope >= 0:
+        return "leaky_relu", activation.negative_slope
+    return None
+
+
 class Sequential(_Container):
-    """Modules applied in order; indexable and iterable as PyTorch's."""
+    """Modules applied in order; indexable and iterable as PyTorch's.
+
+    A Linear directly followed by a ReLU (or LeakyReLU) runs as one fused kernel call
+    (ops.fused_linear): the same output and gradients as the two modules one after the other,
+    without a separate pass and graph node for the activation.
+    """
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
@@ -77,8 +96,17 @@ class Sequential(_Container):
             self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
-            input = module(input)
+        modules = list(self._modules.values())
+        i = 0
+        while i < len(modules):
+            fused = _fused_activation(*modules[i:i + 2]) if i + 1 < len(modules) else None
+            if fused is None:
+                input = modules[i](input)
+                i += 1
+            else:
+                layer = modules[i]
+                input = ops.fused_linear(input, layer.weight, layer.bias, *fused)
+                i += 2
         return input
 
 

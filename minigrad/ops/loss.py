@@ -162,33 +162,38 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
 
 
 class BCEWithLogits(Function):
-    """loss = (1 - y) x + l softplus(-x), l = 1 + (pos_weight - 1) y, times weight: stable for
-    any x, softplus(-x) = log1p(e^-|x|) + max(-x, 0). gx = g weight ((1 - y) - l sigmoid(-x)),
-    with sigmoid(-x) = (x < 0 ? 1 : e^-|x|) / (1 + e^-|x|) from forward's e^-|x|."""
+    """loss = w ((1 - y) x + l softplus(-x)), l = 1 + (pos_weight - 1) y, stable for any x;
+    gx = g w ((1 - y) - l sigmoid(-x)). One kernel call (csrc/loss.pyx) computes every
+    element's loss and derivative; backward only scales the saved derivatives by g."""
 
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
-        scale = 1.0 if pos_weight is None else 1 + (pos_weight - 1) * y
-        decay = np.exp(-np.abs(x))  # e^-|x| in (0, 1]: never overflows
-        losses = (1 - y) * x + scale * (np.log1p(decay) + np.maximum(-x, 0))
-        if weight is not None:
-            losses = losses * weight
-        sigmoid_neg = np.where(x < 0, 1.0, decay) / (1 + decay)
-        ctx.save_for_backward(y, weight, scale, sigmoid_neg)
-        ctx.reduction, ctx.count = reduction, losses.size
+        losses, grad, total = kernels.load("loss", x.dtype).bce_with_logits(
+            x.reshape(-1), y.reshape(-1), weight, pos_weight)
+        ctx.save_for_backward(grad.reshape(x.shape))
+        ctx.scale = 1 / x.size if reduction == "mean" and x.size else 1
         if reduction == "none":
-            return losses.astype(x.dtype)
-        total = losses.sum() / (losses.size if reduction == "mean" else 1)
-        return np.asarray(total, dtype=x.dtype)
+            return losses.reshape(x.shape)
+        if reduction == "mean" and x.size == 0:
+            total = np.nan  # PyTorch's mean of nothing
+        return np.asarray(total * ctx.scale, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, gy):
-        y, weight, scale, sigmoid_neg = ctx.saved_tensors
-        grad = (1 - y) - scale * sigmoid_neg
-        if weight is not None:
-            grad = grad * weight
-        g = gy / ctx.count if ctx.reduction == "mean" else gy
-        return (grad * g).astype(y.dtype), None, None, None
+        (grad,) = ctx.saved_tensors
+        return grad * (gy * ctx.scale), None, None, None
+
+
+def _broadcast_flat(name: str, array: Any, input: Tensor) -> np.ndarray | None:
+    """An optional weight broadcast to the input's shape, flat, in the input's dtype."""
+    if array is None:
+        return None
+    array = np.asarray(array.data if isinstance(array, Tensor) else array, input.dtype)
+    try:
+        return np.broadcast_to(array, input.shape).reshape(-1)
+    except ValueError:
+        raise ValueError(f"binary_cross_entropy_with_logits: {name} of shape {array.shape} does "
+                         f"not broadcast to the input's shape {input.shape}") from None
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor | None = None,
@@ -203,6 +208,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor 
         raise ValueError(f"binary_cross_entropy_with_logits: target of shape {y.shape} does not "
                          f"match input of shape {input.shape}")
     y = y.astype(input.dtype, copy=False)
-    extras = [None if t is None else np.asarray(t.data if isinstance(t, Tensor) else t,
-                                                input.dtype) for t in (weight, pos_weight)]
+    extras = [_broadcast_flat(name, t, input) for name, t in (("weight", weight),
+                                                               ("pos_weight", pos_weight))]
     return BCEWithLogits.apply(input, y, *extras, reduction=reduction)
