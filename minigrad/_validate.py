@@ -11,14 +11,17 @@ ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
 
 
 def float_array(name: str, array: Any, ndim: int, dtype: Any = None) -> np.ndarray:
-    """array as a C-contiguous float32/float64 ndarray of ndim dimensions (and dtype if given)."""
+    """array as a C-contiguous float32/float64 ndarray of ndim dimensions (and dtype if given).
+
+    Runs on every kernel call, so it compares dtype objects directly: a big-endian float32
+    does not equal the native one and is rejected with the other non-float types."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(array).__name__}")
-    kind = array.dtype.char  # 'f' float32, 'd' float64: a cheap test on every kernel call
-    if kind not in "fd" or array.dtype.byteorder == ">":
-        raise TypeError(f"{name} must be float32 or float64, got {array.dtype}")
-    if dtype is not None and kind != np.dtype(dtype).char:
-        raise TypeError(f"{name} has dtype {array.dtype} but the other inputs are {dtype}")
+    kind = array.dtype
+    if kind != FLOAT_DTYPES[0] and kind != FLOAT_DTYPES[1]:
+        raise TypeError(f"{name} must be float32 or float64, got {kind}")
+    if dtype is not None and kind != dtype:
+        raise TypeError(f"{name} has dtype {kind} but the other inputs are {np.dtype(dtype)}")
     if array.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {array.shape}")
     return array if array.flags.c_contiguous else np.ascontiguousarray(array)

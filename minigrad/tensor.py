@@ -119,7 +119,7 @@ class Tensor:
             if self.data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs; "
                                    f"pass gradient= for an output of shape {self.shape}")
-            grad = np.ones_like(self.data)
+            grad = np.ones(self.data.shape, self.data.dtype)
         else:
             grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
                               dtype=self.data.dtype)
