@@ -54,6 +54,30 @@ cdef inline void _valid_range(Py_ssize_t offset, Py_ssize_t stride, Py_ssize_t s
     stop[0] = max(min(hi, count), first[0])
 
 
+cdef inline void _copy_run(floating* out, const floating* source, Py_ssize_t stride,
+                           Py_ssize_t count) noexcept nogil:
+    # out[k] = source[k * stride] for k < count; the unit-stride loop is a plain (vectorized) copy
+    cdef Py_ssize_t k
+    if stride == 1:
+        for k in range(count):
+            out[k] = source[k]
+    else:
+        for k in range(count):
+            out[k] = source[k * stride]
+
+
+cdef inline void _add_run(floating* out, const floating* source, Py_ssize_t stride,
+                          Py_ssize_t count) noexcept nogil:
+    # out[k * stride] += source[k] for k < count: the adjoint of _copy_run
+    cdef Py_ssize_t k
+    if stride == 1:
+        for k in range(count):
+            out[k] += source[k]
+    else:
+        for k in range(count):
+            out[k * stride] += source[k]
+
+
 cdef void _im2col_image(const floating[:, :, ::1] x,  # IN  (C, H, W): one image
                         floating[:, ::1] cols,        # OUT (CKK, N*L): this image's columns
                         Py_ssize_t first_col, Window g) noexcept nogil:
@@ -77,8 +101,8 @@ cdef void _im2col_image(const floating[:, :, ::1] x,  # IN  (C, H, W): one image
                         continue
                     for oj in range(lo):
                         out[oj] = 0
-                    for oj in range(lo, hi):
-                        out[oj] = x[c, ii, oj * g.sw + col_offset]
+                    if hi > lo:
+                        _copy_run(out + lo, &x[c, ii, lo * g.sw + col_offset], g.sw, hi - lo)
                     for oj in range(hi, g.ow):
                         out[oj] = 0
                 row += 1
@@ -89,8 +113,7 @@ cdef void _col2im_image(const floating[:, ::1] cols,  # IN  (CKK, N*L) gradient 
                         Py_ssize_t first_col, Window g) noexcept nogil:
     # The adjoint of _im2col_image: every column entry is added back where it was read from.
     cdef Py_ssize_t channels = grad.shape[0], h = grad.shape[1], w = grad.shape[2]
-    cdef Py_ssize_t c, i, j, oi, oj, ii, row = 0, lo, hi, col_offset
-    cdef const floating* source
+    cdef Py_ssize_t c, i, j, oi, ii, row = 0, lo, hi, col_offset
     for c in range(channels):
         for i in range(g.kh):
             for j in range(g.kw):
@@ -100,9 +123,9 @@ cdef void _col2im_image(const floating[:, ::1] cols,  # IN  (CKK, N*L) gradient 
                     ii = oi * g.sh - g.ph + i * g.dh
                     if ii < 0 or ii >= h:
                         continue
-                    source = &cols[row, first_col + oi * g.ow]
-                    for oj in range(lo, hi):
-                        grad[c, ii, oj * g.sw + col_offset] += source[oj]
+                    if hi > lo:
+                        _add_run(&grad[c, ii, lo * g.sw + col_offset],
+                                 &cols[row, first_col + oi * g.ow + lo], g.sw, hi - lo)
                 row += 1
 
 

@@ -11,12 +11,14 @@
 # - Normalizing writes y = (x - mean) * scale + shift with per-channel scale = weight * invstd, in
 #   double with the double mean: float32 data with mean 1e4 then loses nothing (a float32 mean
 #   would be off by up to 5e-4, and x * scale + (shift - mean * scale) would cancel).
-# - Every reduction (a channel's statistics, a row's, a column's parameter gradient) is done by one
-#   thread in a fixed order, so results are bit-identical for any thread count.
+# - Every reduction (a channel's statistics, a row's) is done by one thread in a fixed order, so
+#   results are bit-identical for any thread count. Layer norm's parameter gradients (column sums)
+#   are taken in the backward's row pass, while gy and x are in cache: per block of rows (at most
+#   ROW_BLOCKS blocks, their bounds a function of the row count only), then the blocks in order.
 # - Batch-norm reductions walk blocks of channels: a thread takes channels [c0, c1) and sweeps the
 #   batch, reading x[i, c0:c1, :], which is contiguous. Blocks hold at least 64 values per row
 #   (CHANNEL_BLOCK) so that (N, C) input, where a channel's values are C apart, is read in runs.
-# - Threads: prange with a static schedule over rows, channel blocks or column blocks, only when
+# - Threads: prange with a static schedule over rows, channel blocks or row blocks, only when
 #   the tensor is large enough to pay for them (PARALLEL_MIN).
 # - The def wrappers validate (minigrad._validate, shared with the twin), allocate outputs and
 #   per-channel coefficients with the GIL; the cdef helpers run without it.
@@ -32,7 +34,8 @@ from minigrad._validate import channel_vector, float_array, norm_grad_inputs
 from minigrad.kernels import get_num_threads
 
 cdef enum:
-    CHANNEL_BLOCK = 64    # values per row of a channel block (and columns per layer-norm block)
+    CHANNEL_BLOCK = 64    # values per row of a channel block
+    ROW_BLOCKS = 16       # most row blocks (and threads) of a layer-norm backward with weights
     PARALLEL_MIN = 32768  # elements below which one thread does the whole tensor
 
 
@@ -305,11 +308,13 @@ cdef void _layer_norm_row(const floating* x, const floating* weight, const float
 
 
 cdef void _layer_norm_grad_row(const floating* gy, const floating* x, double mean, double rstd,
-                               const floating* weight, floating* gx,
-                               Py_ssize_t size) noexcept nogil:
+                               const floating* weight, floating* gx, Py_ssize_t size,
+                               double* sum_gy_xhat, double* sum_gy) noexcept nogil:
     # g = gy * weight, xhat = (x - mean) rstd: gx = rstd (g - mean_D g - xhat mean_D(g xhat)).
     # gx holds g first, so the two sums run over one contiguous array.
     # The last pass runs in the data's precision with the mean split as in _layer_norm_row.
+    # With sum_gy_xhat not NULL, the row's gy xhat and gy are also added there (in double) while
+    # gy and x are in cache: the parameter gradients' partial sums.
     cdef double sum_g, sum_g_centered
     cdef floating m_high = <floating>mean, m_low = <floating>(mean - m_high), rf = <floating>rstd
     cdef floating a, b
@@ -319,6 +324,10 @@ cdef void _layer_norm_grad_row(const floating* gy, const floating* x, double mea
     centered_sums(gx, x, size, 0, mean, &sum_g, &sum_g_centered)
     a = <floating>(sum_g / size)
     b = <floating>(sum_g_centered * rstd * rstd / size)
+    if sum_gy_xhat != NULL:
+        for j in range(size):
+            sum_gy_xhat[j] += gy[j] * ((x[j] - mean) * rstd)
+            sum_gy[j] += gy[j]
     for j in range(size):
         gx[j] = rf * (gx[j] - a - ((x[j] - m_high) - m_low) * b)
 
@@ -336,34 +345,26 @@ cdef void _layer_norm_forward(const floating[:, ::1] x,    # IN  (M, D), D > 0
                         x.shape[1], eps)
 
 
-cdef void _layer_norm_grad_input(const floating[:, ::1] gy,   # IN  (M, D)
-                                 const floating[:, ::1] x,    # IN  (M, D)
-                                 const double[::1] mean,      # IN  (M,)
-                                 const double[::1] rstd,      # IN  (M,)
-                                 const floating[::1] weight,  # IN  (D,) (ones without affine)
-                                 floating[:, ::1] gx,         # OUT (M, D)
-                                 int threads) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
-        _layer_norm_grad_row(&gy[i, 0], &x[i, 0], mean[i], rstd[i], &weight[0], &gx[i, 0],
-                             x.shape[1])
-
-
-cdef void _layer_norm_grad_params(const floating[:, ::1] gy,  # IN  (M, D)
-                                  const floating[:, ::1] x,   # IN  (M, D)
-                                  const double[::1] mean,     # IN  (M,)
-                                  const double[::1] rstd,     # IN  (M,)
-                                  double[::1] grad_weight,    # OUT (D,) sum_i gy xhat
-                                  double[::1] grad_bias,      # OUT (D,) sum_i gy
-                                  int threads) noexcept nogil:
-    # Column sums, by blocks of columns: each column is summed by one thread, rows in order.
-    cdef Py_ssize_t rows = x.shape[0], size = x.shape[1], i, j, b
-    cdef Py_ssize_t blocks = (size + CHANNEL_BLOCK - 1) // CHANNEL_BLOCK
-    for b in prange(blocks, nogil=True, schedule="static", num_threads=threads):
-        for i in range(rows):
-            for j in range(b * CHANNEL_BLOCK, min(b * CHANNEL_BLOCK + CHANNEL_BLOCK, size)):
-                grad_weight[j] += gy[i, j] * (x[i, j] - mean[i]) * rstd[i]
-                grad_bias[j] += gy[i, j]
+cdef void _layer_norm_backward(const floating[:, ::1] gy,   # IN  (M, D)
+                               const floating[:, ::1] x,    # IN  (M, D)
+                               const double[::1] mean,      # IN  (M,)
+                               const double[::1] rstd,      # IN  (M,)
+                               const floating[::1] weight,  # IN  (D,) (ones without affine)
+                               floating[:, ::1] gx,         # OUT (M, D)
+                               double[:, ::1] sum_gy_xhat,  # OUT (B, D) per row block, or (0, 0)
+                               double[:, ::1] sum_gy,       # OUT (B, D) zeroed, like sum_gy_xhat
+                               int threads) noexcept nogil:
+    # Rows in B fixed blocks (B depends on M alone), one thread per block, rows in order: the
+    # per-block parameter sums, and so their total, are the same for any thread count.
+    cdef bint params = sum_gy_xhat.shape[0] > 0
+    cdef Py_ssize_t rows = x.shape[0], size = x.shape[1], i, block
+    cdef Py_ssize_t blocks = sum_gy_xhat.shape[0] if params else rows
+    cdef Py_ssize_t per_block = (rows + blocks - 1) // blocks
+    for block in prange(blocks, nogil=True, schedule="static", num_threads=threads):
+        for i in range(block * per_block, min(block * per_block + per_block, rows)):
+            _layer_norm_grad_row(&gy[i, 0], &x[i, 0], mean[i], rstd[i], &weight[0], &gx[i, 0],
+                                 size, &sum_gy_xhat[block, 0] if params else NULL,
+                                 &sum_gy[block, 0] if params else NULL)
 
 
 def layer_norm_forward(x, weight, bias, double eps):
@@ -397,21 +398,19 @@ def layer_norm_backward(grad_output, x, mean, rstd, weight):
     rstd = channel_vector("rstd", rstd, rows, np.float64)
     weight = channel_vector("weight", weight, size, x.dtype)
     grad_input = np.empty_like(x)
-    grad_weight, grad_bias = np.zeros(size), np.zeros(size)
+    blocks = min(rows, ROW_BLOCKS) if weight is not None else 0
+    sum_gy_xhat, sum_gy = np.zeros((blocks, size)), np.zeros((blocks, size))
     if x.size > 0:
         threads = _threads(x.size)
         affine = np.ones(size, x.dtype) if weight is None else weight
         if x.dtype == np.float32:
-            _layer_norm_grad_input[float](grad_output, x, mean, rstd, affine, grad_input, threads)
-            if weight is not None:
-                _layer_norm_grad_params[float](grad_output, x, mean, rstd, grad_weight,
-                                               grad_bias, threads)
+            _layer_norm_backward[float](grad_output, x, mean, rstd, affine, grad_input,
+                                        sum_gy_xhat, sum_gy, threads)
         else:
-            _layer_norm_grad_input[double](grad_output, x, mean, rstd, affine, grad_input,
-                                           threads)
-            if weight is not None:
-                _layer_norm_grad_params[double](grad_output, x, mean, rstd, grad_weight,
-                                                grad_bias, threads)
+            _layer_norm_backward[double](grad_output, x, mean, rstd, affine, grad_input,
+                                         sum_gy_xhat, sum_gy, threads)
     if weight is None:
         return grad_input, None, None
-    return grad_input, grad_weight.astype(x.dtype), grad_bias.astype(x.dtype)
+    # NumPy reduces axis 0 of a C-contiguous array row after row: the blocks in order
+    return (grad_input, sum_gy_xhat.sum(axis=0).astype(x.dtype),
+            sum_gy.sum(axis=0).astype(x.dtype))
