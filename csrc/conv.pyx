@@ -9,9 +9,11 @@
 #   one gemm each over the whole batch. Rows of cols are written in contiguous runs (the valid
 #   part of each run computed once, no test per element). P is turned into (N, O, OH, OW) with
 #   the bias added in the same pass, and the gradient back into P's layout.
-# - im2col, col2im and the layout passes run prange over the batch (static): image n's columns
-#   and its input-gradient plane belong to one thread, so col2im's += is race-free and the result
-#   is the same for any thread count. Pooling runs prange over the N*C planes.
+# - im2col runs prange over the rows of cols (static), each row written front to back in one
+#   stream; col2im runs prange over the input channels, reading channel c's rows the same way:
+#   the input gradient of channel c belongs to one thread, so col2im's += is race-free and the
+#   result is the same for any thread count. The layout passes run prange over the batch or the
+#   output channels, pooling over the N*C planes.
 # - Max pooling keeps the index (i * W + j in the input plane) of each window's maximum; ties go
 #   to the first in row-major window order and a NaN wins, as in the twin.
 # - The def wrappers validate (minigrad._validate, shared with the twin) and allocate with the
@@ -78,55 +80,53 @@ cdef inline void _add_run(floating* out, const floating* source, Py_ssize_t stri
             out[k * stride] += source[k]
 
 
-cdef void _im2col_image(const floating[:, :, ::1] x,  # IN  (C, H, W): one image
-                        floating[:, ::1] cols,        # OUT (CKK, N*L): this image's columns
-                        Py_ssize_t first_col, Window g) noexcept nogil:
-    # Row (c, i, j) of cols holds, for every output position (oi, oj), the input value
-    # x[c, oi*sh - ph + i*dh, oj*sw - pw + j*dw], or 0 in the padding: runs along oj are
-    # contiguous in cols and (for stride 1) in x.
-    cdef Py_ssize_t channels = x.shape[0], h = x.shape[1], w = x.shape[2]
-    cdef Py_ssize_t c, i, j, oi, oj, ii, row = 0, lo, hi, col_offset
-    cdef floating* out
-    for c in range(channels):
-        for i in range(g.kh):
-            for j in range(g.kw):
-                col_offset = j * g.dw - g.pw
-                _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
-                for oi in range(g.oh):
-                    out = &cols[row, first_col + oi * g.ow]
-                    ii = oi * g.sh - g.ph + i * g.dh
-                    if ii < 0 or ii >= h:
-                        for oj in range(g.ow):
-                            out[oj] = 0
-                        continue
-                    for oj in range(lo):
-                        out[oj] = 0
-                    if hi > lo:
-                        _copy_run(out + lo, &x[c, ii, lo * g.sw + col_offset], g.sw, hi - lo)
-                    for oj in range(hi, g.ow):
-                        out[oj] = 0
-                row += 1
+cdef void _im2col_row(const floating[:, :, :, ::1] x,  # IN  (N, C, H, W)
+                      floating[:, ::1] cols,           # OUT (CKK, N*L): row `row` of it
+                      Py_ssize_t row, Window g) noexcept nogil:
+    # Row (c, i, j) of cols holds, for every image and output position (oi, oj), the input
+    # value x[b, c, oi*sh - ph + i*dh, oj*sw - pw + j*dw], or 0 in the padding. The row is
+    # written front to back, in runs along oj (contiguous in x too for stride 1).
+    cdef Py_ssize_t taps = g.kh * g.kw, h = x.shape[2], w = x.shape[3]
+    cdef Py_ssize_t c = row // taps, i = (row // g.kw) % g.kh, j = row % g.kw
+    cdef Py_ssize_t b, oi, oj, ii, lo, hi, col_offset = j * g.dw - g.pw
+    cdef floating* out = &cols[row, 0]
+    _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
+    for b in range(x.shape[0]):
+        for oi in range(g.oh):
+            ii = oi * g.sh - g.ph + i * g.dh
+            if ii < 0 or ii >= h:
+                for oj in range(g.ow):
+                    out[oj] = 0
+            else:
+                for oj in range(lo):
+                    out[oj] = 0
+                if hi > lo:
+                    _copy_run(out + lo, &x[b, c, ii, lo * g.sw + col_offset], g.sw, hi - lo)
+                for oj in range(hi, g.ow):
+                    out[oj] = 0
+            out += g.ow
 
 
-cdef void _col2im_image(const floating[:, ::1] cols,  # IN  (CKK, N*L) gradient columns
-                        floating[:, :, ::1] grad,     # OUT (C, H, W): one image, zeroed
-                        Py_ssize_t first_col, Window g) noexcept nogil:
-    # The adjoint of _im2col_image: every column entry is added back where it was read from.
-    cdef Py_ssize_t channels = grad.shape[0], h = grad.shape[1], w = grad.shape[2]
-    cdef Py_ssize_t c, i, j, oi, ii, row = 0, lo, hi, col_offset
-    for c in range(channels):
-        for i in range(g.kh):
-            for j in range(g.kw):
-                col_offset = j * g.dw - g.pw
-                _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
+cdef void _col2im_channel(const floating[:, ::1] cols,  # IN  (CKK, N*L) gradient columns
+                          floating[:, :, :, ::1] grad,   # OUT (N, C, H, W) zeroed: channel c
+                          Py_ssize_t c, Window g) noexcept nogil:
+    # The adjoint of _im2col_row for the rows of channel c: every column entry is added back
+    # where it was read from. Each row of cols is read front to back, in the order it was written.
+    cdef Py_ssize_t h = grad.shape[2], w = grad.shape[3], taps = g.kh * g.kw
+    cdef Py_ssize_t i, j, b, oi, ii, lo, hi, col_offset
+    cdef const floating* source
+    for i in range(g.kh):
+        for j in range(g.kw):
+            col_offset = j * g.dw - g.pw
+            _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
+            source = &cols[c * taps + i * g.kw + j, 0]
+            for b in range(grad.shape[0]):
                 for oi in range(g.oh):
                     ii = oi * g.sh - g.ph + i * g.dh
-                    if ii < 0 or ii >= h:
-                        continue
-                    if hi > lo:
-                        _add_run(&grad[c, ii, lo * g.sw + col_offset],
-                                 &cols[row, first_col + oi * g.ow + lo], g.sw, hi - lo)
-                row += 1
+                    if hi > lo and 0 <= ii < h:
+                        _add_run(&grad[b, c, ii, lo * g.sw + col_offset], source + lo, g.sw,
+                                 hi - lo)
+                    source += g.ow
 
 
 cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
@@ -137,10 +137,10 @@ cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                         floating[:, :, ::1] y,              # OUT (N, O, L)
                         Window g, int threads) noexcept nogil:
     cdef Py_ssize_t n = x.shape[0], outs = weight.shape[0], ckk = weight.shape[1]
-    cdef Py_ssize_t length = g.oh * g.ow, b, l, o
+    cdef Py_ssize_t length = g.oh * g.ow, b, l, o, row
     cdef floating shift
-    for b in prange(n, nogil=True, schedule="static", num_threads=threads):
-        _im2col_image(x[b], cols, b * length, g)
+    for row in prange(ckk, nogil=True, schedule="static", num_threads=threads):
+        _im2col_row(x, cols, row, g)
     # product (O, N*L) = W (O, CKK) @ cols (CKK, N*L)
     gemm(False, False, outs, n * length, ckk, 1, &weight[0, 0], ckk, &cols[0, 0], n * length,
          0, &product[0, 0], n * length)
@@ -160,7 +160,7 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
                          floating[:, ::1] gw,            # OUT (O, CKK), or empty
                          Window g, int threads) noexcept nogil:
     cdef Py_ssize_t n = gy.shape[0], outs = gy.shape[1], length = gy.shape[2]
-    cdef Py_ssize_t ckk = cols.shape[0], columns = n * length, b, l, o
+    cdef Py_ssize_t ckk = cols.shape[0], columns = n * length, b, c, l, o
     for o in prange(outs, nogil=True, schedule="static", num_threads=threads):
         for b in range(n):
             for l in range(length):
@@ -171,8 +171,8 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
     if gx.shape[0] > 0:  # g_cols (CKK, N*L) = W^T (CKK, O) @ g_product (O, N*L), scattered back
         gemm(True, False, ckk, columns, outs, 1, &weight[0, 0], ckk, &g_product[0, 0], columns,
              0, &g_cols[0, 0], columns)
-        for b in prange(n, nogil=True, schedule="static", num_threads=threads):
-            _col2im_image(g_cols, gx[b], b * length, g)
+        for c in prange(gx.shape[1], nogil=True, schedule="static", num_threads=threads):
+            _col2im_channel(g_cols, gx, c, g)
 
 
 def _conv_geometry(x, weight, stride, padding, dilation):
