@@ -20,11 +20,12 @@ import numpy as np
 # libgomp threads spin after a parallel region by default and then fight OpenBLAS's threads for the
 # cores (measured in docs/benchmarks.md); passive waiting must be set before libgomp is loaded.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# The same the other way round: after a gemm, OpenBLAS's threads spin for 2^28 cycles by default,
-# through the OpenMP passes that follow (im2col, col2im, ...). 2^4 cycles makes them sleep at once.
-# Read when SciPy's OpenBLAS (the one the kernels call) loads, which is after this line unless
-# SciPy was imported before minigrad.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+# The same the other way round: after a gemm, OpenBLAS's threads spin for 2^28 cycles (~0.1 s) by
+# default, through the OpenMP passes that follow (im2col, col2im, ...). 2^20 cycles (~0.4 ms) still
+# covers the gap between back-to-back gemms (sleeping at once, 2^4, slowed the MLP step) but not a
+# whole OpenMP pass. Read when SciPy's OpenBLAS (the one the kernels call) loads, which is after
+# this line unless SciPy was imported before minigrad.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
 
 
 def _keep_freed_memory() -> None:
