@@ -191,7 +191,7 @@ def cross_entropy_backward(grad_losses, probs, target, weight, long long ignore_
     return grad
 
 
-# ------------------------------------------------------------------- binary cross-entropy with logits
+# ---------------------------------------------------------- binary cross-entropy with logits
 
 
 cdef inline floating _exp(floating v) noexcept nogil:

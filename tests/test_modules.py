@@ -112,14 +112,18 @@ def test_sequential_fuses_linear_and_relu_with_identical_results(backend, rng, s
     assert (outputs[0][1], outputs[1][1]) == (fused_nodes, 6)
 
 
-def test_sequential_does_not_fuse_a_reparametrized_or_derived_linear(rng):
+def test_sequential_does_not_fuse_reparametrized_derived_or_patched_modules(rng):
     class Doubled(nn.Linear):
         def forward(self, input):
             return super().forward(input) * 2
 
     mg.manual_seed(0)
     normed = nn.utils.weight_norm(nn.Linear(4, 3))
+    x = mg.tensor(rng.standard_normal((5, 4)).astype(np.float32))
     for layer in (normed, Doubled(4, 3)):
         model = nn.Sequential(layer, nn.ReLU())
-        x = mg.tensor(rng.standard_normal((5, 4)).astype(np.float32))
         np.testing.assert_array_equal(model(x).data, np.maximum(layer(x).data, 0))
+    patched = nn.ReLU()
+    patched.forward = lambda input: input * 3  # replaced on the instance: must be called
+    plain = nn.Linear(4, 3)
+    np.testing.assert_array_equal(nn.Sequential(plain, patched)(x).data, plain(x).data * 3)

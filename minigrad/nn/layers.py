@@ -71,9 +71,9 @@ class _Container(Module):
 
 def _fused_activation(layer: Module, activation: Module) -> tuple[str, float] | None:
     """(activation, negative_slope) when layer then activation can run as one fused_linear call
-    with the same results: a plain Linear (no reparametrized forward, as weight_norm installs)
-    followed by ReLU or a LeakyReLU with a slope >= 0."""
-    if type(layer) is not Linear or "forward" in layer.__dict__:
+    with the same results: a plain Linear followed by ReLU or a LeakyReLU with a slope >= 0,
+    neither with a forward replaced on the instance (as weight_norm does)."""
+    if type(layer) is not Linear or "forward" in layer.__dict__ or "forward" in activation.__dict__:
         return None
     if type(activation) is ReLU:
         return "relu", 0.01
