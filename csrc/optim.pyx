@@ -10,13 +10,16 @@
 #   depends on another, so results are identical for any thread count.
 # - The def wrappers validate (minigrad._validate.optimizer_arrays, shared with the twin:
 #   dtypes, shapes, contiguity, no overlap with the parameters) with the GIL held.
+# - zero_fill clears a gradient arena with one memset (all-zero bytes are +0.0): libc's memset
+#   writes large buffers with streaming stores, 2-3x faster than an element loop here.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport sqrt
+from libc.string cimport memset
 
 import numpy as np
 
-from minigrad._validate import optimizer_arrays
+from minigrad._validate import optimizer_arrays, writeable_vector
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -223,3 +226,17 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
     optimizer_arrays(param, grad, square_avg, acc_delta)
     cdef Hyper h = Hyper(lr, rho, 0, eps, weight_decay, False, False, maximize)
     _dispatch(4, param, grad, (square_avg, acc_delta, None), h)
+
+
+cdef void _zero(floating[::1] a) noexcept nogil:
+    if a.shape[0] > 0:
+        memset(&a[0], 0, a.shape[0] * sizeof(floating))
+
+
+def zero_fill(array):
+    """array[:] = 0 in place, by one memset over its bytes."""
+    writeable_vector("array", array)
+    if array.dtype == np.float32:
+        _zero[float](array)
+    else:
+        _zero[double](array)

@@ -165,12 +165,18 @@ def conv2d_inputs(x: Any, weight: Any, bias: Any) -> tuple:
     return x, weight, bias
 
 
+def writeable_vector(name: str, array: Any) -> np.ndarray:
+    """A 1-D float32/float64 array that a kernel writes in place: contiguous and writeable."""
+    float_array(name, array, 1)
+    if not array.flags.c_contiguous or not array.flags.writeable:
+        raise ValueError(f"{name} must be a writeable contiguous array (it is written in place)")
+    return array
+
+
 def optimizer_arrays(param: Any, *others: Any) -> None:
     """param and its gradient/state arrays: contiguous 1-D arrays of one float dtype and length,
     none overlapping param in memory (an in-place update must not read what it writes)."""
-    float_array("param", param, 1)
-    if not param.flags.c_contiguous or not param.flags.writeable:
-        raise ValueError("param must be a writeable contiguous array (it is updated in place)")
+    writeable_vector("param", param)
     for other in others:
         if other is None:
             continue

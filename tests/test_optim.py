@@ -269,3 +269,32 @@ def test_gradient_noise_is_seeded_and_follows_its_variance_schedule():
         assert g.var() == pytest.approx(expected, rel=0.05) and abs(g.mean()) < 0.02
     with pytest.raises(ValueError, match="eta and gamma must be >= 0"):
         optim.GradientNoise(wrapped.optimizer, eta=-1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_zero_fill_clears_to_positive_zero_on_both_backends(dtype):
+    for module in (compiled, twin):
+        array = np.array([1.5, -0.0, np.nan, -np.inf, 3e-45, 7.0], dtype)
+        module.zero_fill(array)
+        assert array.dtype == dtype
+        np.testing.assert_array_equal(array, 0)
+        assert not np.signbit(array).any()  # +0.0 everywhere, as fill(0) gives
+        module.zero_fill(np.zeros(0, dtype))  # empty: nothing to do
+
+
+@pytest.mark.parametrize("array, error", [
+    (np.ones(6, np.float32)[::2], ValueError),              # a strided view: not written in place
+    (np.ones((2, 3), np.float32), ValueError),              # not 1-D
+    (np.ones(3, np.int32), TypeError),                      # not a float array
+    ([1.0, 2.0], TypeError),                                # not an ndarray
+])
+def test_zero_fill_rejects_what_it_cannot_clear_in_place(array, error):
+    for module in (compiled, twin):
+        with pytest.raises(error):
+            module.zero_fill(array)
+    readonly = np.ones(4)
+    readonly.flags.writeable = False
+    for module in (compiled, twin):
+        with pytest.raises(ValueError, match="writeable contiguous"):
+            module.zero_fill(readonly)
+    assert (readonly == 1).all()

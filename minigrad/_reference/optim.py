@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import optimizer_arrays
+from .._validate import optimizer_arrays, writeable_vector
 
 
 def _scalar(value: float, dtype: np.dtype):
@@ -107,3 +107,9 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
     acc_delta *= _scalar(rho, t)
     acc_delta += _scalar(1 - rho, t) * delta * delta
     param -= _scalar(lr, t) * delta
+
+
+def zero_fill(array):
+    """array[:] = 0 in place (the compiled kernel does it with one memset)."""
+    writeable_vector("array", array)
+    array.fill(0)

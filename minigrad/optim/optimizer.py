@@ -123,7 +123,7 @@ class Optimizer:
         """Clear the gradients: one memset per arena; p.grad becomes None (set_to_none) or zeros."""
         for arenas in self._arenas:
             for arena in arenas:
-                arena.grad.fill(0)
+                self._kernel(arena).zero_fill(arena.grad)
                 for p, view in zip(arena.params, arena.grad_views):
                     p.grad = None if set_to_none else Tensor._make(view)
 
