@@ -111,17 +111,10 @@ def loss_targets(target: Any, logits: np.ndarray, ignore_index: int) -> np.ndarr
 def bce_inputs(x: Any, y: Any, weight: Any, pos_weight: Any) -> tuple:
     """Logits x (n,), targets y (n,), optional weight and pos_weight (n,): one float dtype."""
     x = float_array("input", x, 1)
-    checked = [x]
-    for name, array in (("target", y), ("weight", weight), ("pos_weight", pos_weight)):
-        if array is None and name != "target":
-            checked.append(None)
-            continue
-        array = float_array(name, array, 1, x.dtype)
-        if array.shape != x.shape:
-            raise ValueError(f"binary_cross_entropy_with_logits: {name} has shape {array.shape}, "
-                             f"expected {x.shape} (the input's)")
-        checked.append(array)
-    return tuple(checked)
+    if y is None:
+        raise TypeError("target must be a numpy.ndarray, got NoneType")
+    return (x, *(channel_vector(name, array, x.shape[0], x.dtype) for name, array in
+                 (("target", y), ("weight", weight), ("pos_weight", pos_weight))))
 
 
 def dropout_probability(p: Any, upper_open: bool = False) -> float:

@@ -99,13 +99,13 @@ class Sequential(_Container):
         modules = list(self._modules.values())
         i = 0
         while i < len(modules):
-            fused = _fused_activation(*modules[i:i + 2]) if i + 1 < len(modules) else None
+            module = modules[i]
+            fused = _fused_activation(module, modules[i + 1]) if i + 1 < len(modules) else None
             if fused is None:
-                input = modules[i](input)
+                input = module(input)
                 i += 1
             else:
-                layer = modules[i]
-                input = ops.fused_linear(input, layer.weight, layer.bias, *fused)
+                input = ops.fused_linear(input, module.weight, module.bias, *fused)
                 i += 2
         return input
 
