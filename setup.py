@@ -8,12 +8,15 @@ Compiler directives are set here once. MINIGRAD_DEBUG=1 turns Cython's safety ch
 (bounds, wraparound, initialized memoryviews, overflow) and builds with -O0 -g.
 MINIGRAD_SANITIZE=address,undefined (any -fsanitize= list) builds the release directives under
 the sanitizers (.ci/run uses it; Python must then run with libasan preloaded, see .ci/run).
+The gemms call OpenBLAS from the scipy-openblas32 wheel (a build and run requirement): every
+module links against its library, which minigrad.kernels loads before the modules.
 """
 import os
 import platform
 import sys
 from pathlib import Path
 
+import scipy_openblas32
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
@@ -64,7 +67,9 @@ extensions = [
     Extension(
         f"minigrad._C.{pyx.stem}{suffix}",
         [variant_source(pyx, suffix)],
-        include_dirs=["csrc"],
+        include_dirs=["csrc", scipy_openblas32.get_include_dir()],
+        library_dirs=[scipy_openblas32.get_lib_dir()],
+        libraries=[scipy_openblas32.get_library()],
         extra_compile_args=compile_args + flags,
         extra_link_args=link_args,
     )

@@ -4,17 +4,21 @@ compiled:   minigrad._C.linear: one gemm with bias and ReLU fused into its outpu
             backward's ReLU mask and bias-gradient sum in one pass and two gemms.
 numpy-twin: minigrad/_reference/linear.py, the same computation in NumPy expressions.
 gemm-x3:    only the three bare matrix products the kernel contains (x W^T, gy W, gy^T x), through
-            the same BLAS (SciPy's OpenBLAS, via scipy.linalg.blas): the floor the fused kernel is
-            measured against (target: within 1.10x, later 1.05x).
-numpy-gemm-x3: the same three products with NumPy's matmul (NumPy bundles its own, newer OpenBLAS).
+            the same BLAS (scipy-openblas32's cblas_sgemm, through ctypes), into fresh outputs as
+            the kernel's: the floor the fused kernel is measured against (target: within 1.10x,
+            later 1.05x).
+numpy-gemm-x3: the same three products with NumPy's matmul (NumPy bundles its own OpenBLAS).
 autograd:   the same layer through minigrad's Tensor/Function path (F.fused_linear + backward).
 torch:      PyTorch's relu(F.linear(...)) forward and autograd backward, when installed.
 
 Run: python -m pytest benchmarks/bench_linear.py --benchmark-only -q
 """
+import ctypes
+import os
+
 import numpy as np
 import pytest
-from scipy.linalg import blas
+import scipy_openblas32
 
 import minigrad as mg
 from minigrad import kernels
@@ -42,15 +46,32 @@ def kernel_step(module):
     return step
 
 
+def openblas_sgemm():
+    """scipy-openblas32's cblas_sgemm (the function the kernels call) through ctypes."""
+    path = os.path.join(scipy_openblas32.get_lib_dir(), scipy_openblas32.get_library(True))
+    sgemm = ctypes.CDLL(path).scipy_cblas_sgemm
+    c_int, c_float, pointer = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
+    sgemm.restype = None
+    sgemm.argtypes = [c_int] * 6 + [c_float, pointer, c_int, pointer, c_int, c_float, pointer, c_int]
+    return sgemm
+
+
 def gemm_step():
-    """Row-major products through column-major BLAS without copies: a C-contiguous (r, c) array
-    is an F-contiguous (c, r) one, so each call computes the transpose of the wanted product."""
     x, w, b, gy = make_inputs()
+    sgemm, row_major, plain, transposed = openblas_sgemm(), 101, 111, 112  # cblas.h's enums
+
+    def product(a, trans_a, b, trans_b):
+        """op(a) @ op(b) into a fresh row-major array."""
+        m, k = a.shape[::-1] if trans_a else a.shape
+        n = b.shape[0] if trans_b else b.shape[1]
+        c = np.empty((m, n), np.float32)
+        sgemm(row_major, transposed if trans_a else plain, transposed if trans_b else plain,
+              m, n, k, 1.0, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], 0.0,
+              c.ctypes.data, n)
+        return c
 
     def step():
-        blas.sgemm(1.0, w.T, x.T, trans_a=1)   # (x W^T)^T = W x^T
-        blas.sgemm(1.0, w.T, gy.T)             # (gy W)^T = W^T gy^T
-        blas.sgemm(1.0, x.T, gy.T, trans_b=1)  # (gy^T x)^T = x^T gy
+        return product(x, False, w, True), product(gy, False, w, False), product(gy, True, x, False)
     return step
 
 

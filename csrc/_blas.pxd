@@ -1,7 +1,22 @@
-# Row-major matrix multiply over SciPy's BLAS (scipy.linalg.cython_blas): no BLAS headers are needed
-# to build, and SciPy's bundled OpenBLAS does the work.
+# Row-major matrix multiply over OpenBLAS from the scipy-openblas32 wheel, the build NumPy and
+# SciPy themselves are built against (its symbols carry the prefix scipy_, so it never clashes with
+# another BLAS in the process). setup.py links every kernel module against it; minigrad.kernels
+# imports scipy_openblas32 first, which loads the library the modules need.
 from cython cimport floating
-from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+
+cdef extern from "cblas.h" nogil:
+    enum CBLAS_ORDER:
+        CblasRowMajor
+    enum CBLAS_TRANSPOSE:
+        CblasNoTrans
+        CblasTrans
+    void scipy_cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b,
+                           int m, int n, int k, float alpha, const float* a, int lda,
+                           const float* b, int ldb, float beta, float* c, int ldc)
+    void scipy_cblas_dgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b,
+                           int m, int n, int k, double alpha, const double* a, int lda,
+                           const double* b, int ldb, double beta, double* c, int ldc)
 
 
 cdef inline void gemm(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,
@@ -9,15 +24,13 @@ cdef inline void gemm(bint trans_a, bint trans_b, int m, int n, int k, floating 
                       floating beta, floating* c, int ldc) noexcept nogil:
     """C = alpha op(A) op(B) + beta C for row-major C (m x n), op(A) (m x k), op(B) (k x n).
 
-    BLAS is column-major, and a row-major matrix is its column-major transpose, so compute
-    C^T = op(B)^T op(A)^T: swap the operands (and their dimensions), keep the transpose flags.
     Leading dimensions are row lengths of the stored (untransposed) arrays.
     """
-    cdef char flag_b = b'T' if trans_b else b'N'
-    cdef char flag_a = b'T' if trans_a else b'N'
+    cdef CBLAS_TRANSPOSE flag_a = CblasTrans if trans_a else CblasNoTrans
+    cdef CBLAS_TRANSPOSE flag_b = CblasTrans if trans_b else CblasNoTrans
     if floating is float:
-        sgemm(&flag_b, &flag_a, &n, &m, &k, &alpha, <float*>b, &ldb, <float*>a, &lda,
-              &beta, c, &ldc)
+        scipy_cblas_sgemm(CblasRowMajor, flag_a, flag_b, m, n, k, alpha, a, lda, b, ldb,
+                          beta, c, ldc)
     else:
-        dgemm(&flag_b, &flag_a, &n, &m, &k, &alpha, <double*>b, &ldb, <double*>a, &lda,
-              &beta, c, &ldc)
+        scipy_cblas_dgemm(CblasRowMajor, flag_a, flag_b, m, n, k, alpha, a, lda, b, ldb,
+                          beta, c, ldc)

@@ -23,9 +23,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # The same the other way round: after a gemm, OpenBLAS's threads spin for 2^28 cycles (~0.1 s) by
 # default, through the OpenMP passes that follow (im2col, col2im, ...). 2^20 cycles (~0.4 ms) still
 # covers the gap between back-to-back gemms (sleeping at once, 2^4, slowed the MLP step) but not a
-# whole OpenMP pass. Read when SciPy's OpenBLAS (the one the kernels call) loads, which is after
-# this line unless SciPy was imported before minigrad.
+# whole OpenMP pass. Read when the kernels' OpenBLAS loads, on the next line.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+# The OpenBLAS the kernels' gemms call (csrc/_blas.pxd): importing the wheel's package loads its
+# library, which the compiled modules are linked against, before any of them is imported.
+import scipy_openblas32  # noqa: E402,F401
 
 
 def _keep_freed_memory() -> None:
