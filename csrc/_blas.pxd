@@ -17,6 +17,7 @@ cdef extern from "cblas.h" nogil:
     void scipy_cblas_dgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE trans_a, CBLAS_TRANSPOSE trans_b,
                            int m, int n, int k, double alpha, const double* a, int lda,
                            const double* b, int ldb, double beta, double* c, int ldc)
+    void set_blas_threads "scipy_openblas_set_num_threads" (int threads)
 
 
 cdef inline void gemm(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,

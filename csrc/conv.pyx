@@ -1,30 +1,34 @@
 # 2-D convolution (im2col + BLAS gemm, col2im) and max / average pooling.
 #
 # Design notes
-# - Layouts are PyTorch's: input (N, C, H, W), weight (O, C, kh, kw). im2col writes cols
-#   (CKK, N*L) (CKK = C*kh*kw, L = OH*OW): row (c, i, j) holds what kernel tap (c, i, j) sees at
-#   every output position of every image, zero in the padding. Then
-#       forward    P (O, N*L) = W (O, CKK) @ cols
-#       backward   gW = gP @ cols^T,  g_cols = W^T @ gP,  gx = col2im(g_cols)
-#   one gemm each over the whole batch. Rows of cols are written in contiguous runs (the valid
-#   part of each run computed once, no test per element). P is turned into (N, O, OH, OW) with
-#   the bias added in the same pass, and the gradient back into P's layout.
-# - im2col runs prange over the rows of cols (static), each row written front to back in one
-#   stream; col2im runs prange over the input channels, reading channel c's rows the same way:
-#   the input gradient of channel c belongs to one thread, so col2im's += is race-free and the
-#   result is the same for any thread count. The layout passes run prange over the batch or the
-#   output channels, pooling over the N*C planes.
+# - Layouts are PyTorch's: input (N, C, H, W), weight (O, C, kh, kw). im2col writes, for each
+#   image b, cols[b] (CKK, L) (CKK = C*kh*kw, L = OH*OW): row (c, i, j) holds what kernel tap
+#   (c, i, j) sees at every output position of the image, zero in the padding. Then per image
+#       forward    y[b] (O, L) = W (O, CKK) @ cols[b]          (+ bias per row)
+#       backward   gW += gy[b] @ cols[b]^T,  g_cols = W^T @ gy[b],  gx[b] = col2im(g_cols)
+#   y[b] and gy[b] are already (O, L): no layout pass. Rows of cols are written in contiguous
+#   runs (the valid part of each run computed once, no test per element).
+# - The batch is split over the OpenMP threads (static): each thread runs im2col, its gemms
+#   (single-threaded BLAS) and col2im for its images, so one image's 25-tap columns stay in the
+#   thread's L2 cache between the steps; one gemm over the whole batch streamed a column matrix
+#   of tens of MB through memory three times (written, packed, read back) and ran OpenBLAS's
+#   threads between OpenMP passes. OpenBLAS is set to one thread for the loop and back to
+#   minigrad's thread count after it (the count is global to the library, which only minigrad's
+#   kernels use: a gemm another Python thread runs meanwhile runs on one thread too).
+# - Weight gradients are summed per thread (gW_t += over the thread's images), then the thread
+#   sums are added in thread order: the same result every run for a given thread count.
+#   Each image's input gradient belongs to one thread, so col2im's += is race-free.
 # - Max pooling keeps the index (i * W + j in the input plane) of each window's maximum; ties go
 #   to the first in row-major window order and a NaN wins, as in the twin.
 # - The def wrappers validate (minigrad._validate, shared with the twin) and allocate with the
 #   GIL; the cdef helpers run without it.
 from cython cimport floating
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY
 
 import numpy as np
 
-from _blas cimport gemm
+from _blas cimport gemm, set_blas_threads
 
 from minigrad._validate import (conv2d_inputs, float_array, pair, pool_geometry,
                                 window_output_size)
@@ -80,18 +84,20 @@ cdef inline void _add_run(floating* out, const floating* source, Py_ssize_t stri
             out[k * stride] += source[k]
 
 
-cdef void _im2col_row(const floating[:, :, :, ::1] x,  # IN  (N, C, H, W)
-                      floating[:, ::1] cols,           # OUT (CKK, N*L): row `row` of it
-                      Py_ssize_t row, Window g) noexcept nogil:
-    # Row (c, i, j) of cols holds, for every image and output position (oi, oj), the input
-    # value x[b, c, oi*sh - ph + i*dh, oj*sw - pw + j*dw], or 0 in the padding. The row is
-    # written front to back, in runs along oj (contiguous in x too for stride 1).
-    cdef Py_ssize_t taps = g.kh * g.kw, h = x.shape[2], w = x.shape[3]
-    cdef Py_ssize_t c = row // taps, i = (row // g.kw) % g.kh, j = row % g.kw
-    cdef Py_ssize_t b, oi, oj, ii, lo, hi, col_offset = j * g.dw - g.pw
-    cdef floating* out = &cols[row, 0]
-    _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
-    for b in range(x.shape[0]):
+cdef void _im2col(const floating[:, :, ::1] x,  # IN  (C, H, W) one image
+                  floating[:, ::1] cols,          # OUT (CKK, L)
+                  Window g) noexcept nogil:
+    # Row (c, i, j) of cols holds, for every output position (oi, oj), the input value
+    # x[c, oi*sh - ph + i*dh, oj*sw - pw + j*dw], or 0 in the padding. Each row is written front
+    # to back, in runs along oj (contiguous in x too for stride 1).
+    cdef Py_ssize_t taps = g.kh * g.kw, h = x.shape[1], w = x.shape[2]
+    cdef Py_ssize_t row, c, i, j, oi, oj, ii, lo, hi, col_offset
+    cdef floating* out
+    for row in range(cols.shape[0]):
+        c, i, j = row // taps, (row // g.kw) % g.kh, row % g.kw
+        col_offset = j * g.dw - g.pw
+        _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
+        out = &cols[row, 0]
         for oi in range(g.oh):
             ii = oi * g.sh - g.ph + i * g.dh
             if ii < 0 or ii >= h:
@@ -101,78 +107,72 @@ cdef void _im2col_row(const floating[:, :, :, ::1] x,  # IN  (N, C, H, W)
                 for oj in range(lo):
                     out[oj] = 0
                 if hi > lo:
-                    _copy_run(out + lo, &x[b, c, ii, lo * g.sw + col_offset], g.sw, hi - lo)
+                    _copy_run(out + lo, &x[c, ii, lo * g.sw + col_offset], g.sw, hi - lo)
                 for oj in range(hi, g.ow):
                     out[oj] = 0
             out += g.ow
 
 
-cdef void _col2im_channel(const floating[:, ::1] cols,  # IN  (CKK, N*L) gradient columns
-                          floating[:, :, :, ::1] grad,   # OUT (N, C, H, W) zeroed: channel c
-                          Py_ssize_t c, Window g) noexcept nogil:
-    # The adjoint of _im2col_row for the rows of channel c: every column entry is added back
-    # where it was read from. Each row of cols is read front to back, in the order it was written.
-    cdef Py_ssize_t h = grad.shape[2], w = grad.shape[3], taps = g.kh * g.kw
-    cdef Py_ssize_t i, j, b, oi, ii, lo, hi, col_offset
+cdef void _col2im(const floating[:, ::1] cols,  # IN  (CKK, L) gradient columns of one image
+                  floating[:, :, ::1] grad,     # OUT (C, H, W) zeroed
+                  Window g) noexcept nogil:
+    # The adjoint of _im2col: every column entry is added back where it was read from, each
+    # row of cols read front to back, in the order it was written.
+    cdef Py_ssize_t h = grad.shape[1], w = grad.shape[2], taps = g.kh * g.kw
+    cdef Py_ssize_t row, c, i, j, oi, ii, lo, hi, col_offset
     cdef const floating* source
-    for i in range(g.kh):
-        for j in range(g.kw):
-            col_offset = j * g.dw - g.pw
-            _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
-            source = &cols[c * taps + i * g.kw + j, 0]
-            for b in range(grad.shape[0]):
-                for oi in range(g.oh):
-                    ii = oi * g.sh - g.ph + i * g.dh
-                    if hi > lo and 0 <= ii < h:
-                        _add_run(&grad[b, c, ii, lo * g.sw + col_offset], source + lo, g.sw,
-                                 hi - lo)
-                    source += g.ow
+    for row in range(cols.shape[0]):
+        c, i, j = row // taps, (row // g.kw) % g.kh, row % g.kw
+        col_offset = j * g.dw - g.pw
+        _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
+        source = &cols[row, 0]
+        for oi in range(g.oh):
+            ii = oi * g.sh - g.ph + i * g.dh
+            if hi > lo and 0 <= ii < h:
+                _add_run(&grad[c, ii, lo * g.sw + col_offset], source + lo, g.sw, hi - lo)
+            source += g.ow
 
 
 cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                         const floating[:, ::1] weight,      # IN  (O, CKK)
                         const floating[::1] bias,           # IN  (O,) or empty
-                        floating[:, ::1] cols,              # OUT (CKK, N*L)
-                        floating[:, ::1] product,           # OUT (O, N*L) scratch
+                        floating[:, :, ::1] cols,           # OUT (N, CKK, L)
                         floating[:, :, ::1] y,              # OUT (N, O, L)
                         Window g, int threads) noexcept nogil:
-    cdef Py_ssize_t n = x.shape[0], outs = weight.shape[0], ckk = weight.shape[1]
-    cdef Py_ssize_t length = g.oh * g.ow, b, l, o, row
-    cdef floating shift
-    for row in prange(ckk, nogil=True, schedule="static", num_threads=threads):
-        _im2col_row(x, cols, row, g)
-    # product (O, N*L) = W (O, CKK) @ cols (CKK, N*L)
-    gemm(False, False, outs, n * length, ckk, 1, &weight[0, 0], ckk, &cols[0, 0], n * length,
-         0, &product[0, 0], n * length)
-    for b in prange(n, nogil=True, schedule="static", num_threads=threads):
-        for o in range(outs):
-            shift = bias[o] if bias.shape[0] > 0 else 0
-            for l in range(length):
-                y[b, o, l] = product[o, b * length + l] + shift
+    cdef Py_ssize_t outs = weight.shape[0], ckk = weight.shape[1], length = y.shape[2], b, o, l
+    set_blas_threads(1)
+    for b in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
+        _im2col(x[b], cols[b], g)
+        # y[b] (O, L) = W (O, CKK) @ cols[b] (CKK, L)
+        gemm(False, False, outs, length, ckk, 1, &weight[0, 0], ckk, &cols[b, 0, 0], length,
+             0, &y[b, 0, 0], length)
+        if bias.shape[0] > 0:
+            for o in range(outs):
+                for l in range(length):
+                    y[b, o, l] += bias[o]
+    set_blas_threads(threads)
 
 
 cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
-                         const floating[:, ::1] cols,    # IN  (CKK, N*L)
+                         const floating[:, :, ::1] cols,  # IN  (N, CKK, L)
                          const floating[:, ::1] weight,  # IN  (O, CKK)
-                         floating[:, ::1] g_product,     # OUT (O, N*L) scratch
-                         floating[:, ::1] g_cols,        # OUT (CKK, N*L) scratch, or empty
+                         floating[:, :, ::1] g_cols,     # OUT (threads, CKK, L) scratch, or empty
                          floating[:, :, :, ::1] gx,      # OUT (N, C, H, W) zeroed, or empty
-                         floating[:, ::1] gw,            # OUT (O, CKK), or empty
+                         floating[:, :, ::1] gw_parts,   # OUT (threads, O, CKK) zeroed, or empty
                          Window g, int threads) noexcept nogil:
-    cdef Py_ssize_t n = gy.shape[0], outs = gy.shape[1], length = gy.shape[2]
-    cdef Py_ssize_t ckk = cols.shape[0], columns = n * length, b, c, l, o
-    for o in prange(outs, nogil=True, schedule="static", num_threads=threads):
-        for b in range(n):
-            for l in range(length):
-                g_product[o, b * length + l] = gy[b, o, l]
-    if gw.shape[0] > 0:  # gW (O, CKK) = g_product (O, N*L) @ cols^T (N*L, CKK)
-        gemm(False, True, outs, ckk, columns, 1, &g_product[0, 0], columns, &cols[0, 0],
-             columns, 0, &gw[0, 0], ckk)
-    if gx.shape[0] > 0:  # g_cols (CKK, N*L) = W^T (CKK, O) @ g_product (O, N*L), scattered back
-        gemm(True, False, ckk, columns, outs, 1, &weight[0, 0], ckk, &g_product[0, 0], columns,
-             0, &g_cols[0, 0], columns)
-        for c in prange(gx.shape[1], nogil=True, schedule="static", num_threads=threads):
-            _col2im_channel(g_cols, gx, c, g)
+    cdef Py_ssize_t outs = gy.shape[1], length = gy.shape[2], ckk = cols.shape[1], b
+    cdef int t
+    set_blas_threads(1)
+    for b in prange(gy.shape[0], nogil=True, schedule="static", num_threads=threads):
+        t = threadid()
+        if gw_parts.shape[0] > 0:  # gW_t (O, CKK) += gy[b] (O, L) @ cols[b]^T (L, CKK)
+            gemm(False, True, outs, ckk, length, 1, &gy[b, 0, 0], length, &cols[b, 0, 0],
+                 length, 1, &gw_parts[t, 0, 0], ckk)
+        if gx.shape[0] > 0:  # g_cols (CKK, L) = W^T (CKK, O) @ gy[b] (O, L), scattered back
+            gemm(True, False, ckk, length, outs, 1, &weight[0, 0], ckk, &gy[b, 0, 0], length,
+                 0, &g_cols[t, 0, 0], length)
+            _col2im(g_cols[t], gx[b], g)
+    set_blas_threads(threads)
 
 
 def _conv_geometry(x, weight, stride, padding, dilation):
@@ -184,23 +184,23 @@ def _conv_geometry(x, weight, stride, padding, dilation):
 
 
 def conv2d_forward(x, weight, bias, stride, padding, dilation):
-    """(y, cols): y (N, O, OH, OW) = conv(x, weight) + bias; cols is kept for backward."""
+    """(y, cols): y (N, O, OH, OW) = conv(x, weight) + bias; cols (N, C*kh*kw, OH*OW), each
+    image's im2col columns, is kept for backward."""
     x, weight, bias = conv2d_inputs(x, weight, bias)
     g, out_size = _conv_geometry(x, weight, stride, padding, dilation)
     n, outs = x.shape[0], weight.shape[0]
     w2 = weight.reshape(outs, -1)
     length = out_size[0] * out_size[1]
-    cols = np.empty((w2.shape[1], n * length), x.dtype)
-    rows = np.empty((outs, n * length), x.dtype)
+    cols = np.empty((n, w2.shape[1], length), x.dtype)
     y = np.empty((n, outs, length), x.dtype)
     bias = np.empty(0, x.dtype) if bias is None else bias
-    if y.size > 0 and cols.shape[1] > 0:
+    if y.size > 0 and cols.size > 0:
         threads = get_num_threads()
         if x.dtype == np.float32:
-            _conv_forward[float](x, w2, bias, cols, rows, y, g, threads)
+            _conv_forward[float](x, w2, bias, cols, y, g, threads)
         else:
-            _conv_forward[double](x, w2, bias, cols, rows, y, g, threads)
-    else:  # an empty batch or no output channels
+            _conv_forward[double](x, w2, bias, cols, y, g, threads)
+    else:  # an empty batch, no output channels or no input channels
         y[...] = bias[None, :, None] if bias.size else 0
     return y.reshape(n, outs, *out_size), cols
 
@@ -218,26 +218,30 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bin
                          f"expected {expected}")
     w2 = weight.reshape(outs, -1)
     length = out_size[0] * out_size[1]
-    cols = float_array("cols", cols, 2, x.dtype)
-    if cols.shape != (w2.shape[1], n * length):
-        raise ValueError(f"cols has shape {cols.shape}, expected {(w2.shape[1], n * length)}")
-    dtype = x.dtype
-    g_rows = np.empty((outs, n * length), dtype)
-    g_cols = np.empty((w2.shape[1], n * length) if input_grad else (0, 0), dtype)
+    cols = float_array("cols", cols, 3, x.dtype)
+    if cols.shape != (n, w2.shape[1], length):
+        raise ValueError(f"cols has shape {cols.shape}, expected {(n, w2.shape[1], length)}")
+    dtype, threads = x.dtype, get_num_threads()
+    gy = grad_output.reshape(n, outs, length)
+    g_cols = np.empty((threads, w2.shape[1], length) if input_grad else (0, 0, 0), dtype)
     grad_input = np.zeros(x.shape if input_grad else (0, 0, 0, 0), dtype)
-    grad_weight = np.zeros((outs, w2.shape[1]) if weight_grad else (0, 0), dtype)
-    if g_rows.size > 0 and w2.shape[1] > 0:
-        threads = get_num_threads()
-        gy = grad_output.reshape(n, outs, length)
+    gw_parts = np.zeros((threads, outs, w2.shape[1]) if weight_grad else (0, 0, 0), dtype)
+    if gy.size > 0 and cols.size > 0:
         if dtype == np.float32:
-            _conv_backward[float](gy, cols, w2, g_rows, g_cols, grad_input, grad_weight, g,
-                                  threads)
+            _conv_backward[float](gy, cols, w2, g_cols, grad_input, gw_parts, g, threads)
         else:
-            _conv_backward[double](gy, cols, w2, g_rows, g_cols, grad_input, grad_weight, g,
-                                   threads)
-    grad_bias = g_rows.sum(axis=1, dtype=np.float64).astype(dtype) if bias_grad else None
-    return (grad_input if input_grad else None,
-            grad_weight.reshape(weight.shape) if weight_grad else None, grad_bias)
+            _conv_backward[double](gy, cols, w2, g_cols, grad_input, gw_parts, g, threads)
+    grad_weight = _sum_in_order(gw_parts).reshape(weight.shape) if weight_grad else None
+    grad_bias = gy.sum(axis=(0, 2), dtype=np.float64).astype(dtype) if bias_grad else None
+    return grad_input if input_grad else None, grad_weight, grad_bias
+
+
+def _sum_in_order(parts):
+    """parts[0] + parts[1] + ... added left to right (a fixed order, unlike a pairwise sum)."""
+    total = parts[0].copy()
+    for part in parts[1:]:
+        total += part
+    return total
 
 
 # ----------------------------------------------------------------------------- pooling

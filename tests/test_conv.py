@@ -180,22 +180,60 @@ def test_empty_batch(backend):
 
 
 def test_results_do_not_depend_on_the_thread_count(rng):
+    """Each image is one thread's (its im2col, single-threaded gemms, col2im), so outputs, columns,
+    input gradients and pooling are bit-identical for any thread count; the weight gradient adds
+    per-thread sums in thread order: identical run to run for a given count, equal up to
+    rounding across counts."""
     x = rng.standard_normal((16, 4, 20, 20)).astype(np.float32)
     w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
-    runs = []
-    for threads in (1, 2):
+    threads_before, runs = mg.get_num_threads(), []
+    for threads in (1, 2, 2):
         mg.set_num_threads(threads)
         y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
-        gx, _, _ = compiled.conv2d_backward(y, x, cols, w, 1, 1, 1, True, False, False)
+        gx, gw, gb = compiled.conv2d_backward(y, x, cols, w, 1, 1, 1)
         pooled, argmax = compiled.max_pool2d_forward(x, 3, 2, 1)
-        runs.append((cols, gx, pooled, argmax, compiled.avg_pool2d_backward(pooled, (20, 20), 3,
-                                                                            2, 1)))
-    mg.set_num_threads(2)
-    for a, e in zip(*runs):  # the gemms may split sums by thread (float32 rounding of sums of
-        # terms as large as the array's largest value); the rest is exact
-        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6 * np.abs(e).max())
-    for a, e in zip(runs[0][2:], runs[1][2:]):
-        np.testing.assert_array_equal(a, e)
+        runs.append((y, cols, gx, gb, pooled, argmax,
+                     compiled.avg_pool2d_backward(pooled, (20, 20), 3, 2, 1), gw))
+    mg.set_num_threads(threads_before)
+    for one_thread, two_threads in zip(runs[0][:-1], runs[1][:-1]):
+        np.testing.assert_array_equal(one_thread, two_threads)
+    np.testing.assert_array_equal(runs[1][-1], runs[2][-1])
+    np.testing.assert_allclose(runs[0][-1], runs[1][-1], rtol=1e-5,
+                               atol=1e-6 * np.abs(runs[1][-1]).max())
+
+
+def _openblas_threads():
+    """The thread count of the OpenBLAS the kernels call (scipy-openblas32's)."""
+    from threadpoolctl import threadpool_info
+    return [lib["num_threads"] for lib in threadpool_info()
+            if "scipy_openblas32" in lib["filepath"]]
+
+
+def test_blas_gets_minigrads_thread_count_back_after_a_convolution(rng):
+    # the batch loop runs OpenBLAS on one thread; the linear layers' gemms need it threaded
+    x = rng.standard_normal((8, 3, 10, 10)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
+    compiled.conv2d_backward(y, x, cols, w, 1, 1, 1)
+    assert _openblas_threads() == [mg.get_num_threads()]
+
+
+def test_convolutions_from_concurrent_python_threads(rng):
+    from concurrent.futures import ThreadPoolExecutor
+    cases = [(rng.standard_normal((12, 3, 11, 11)).astype(np.float32),
+              rng.standard_normal((5, 3, 3, 3)).astype(np.float32)) for _ in range(4)]
+
+    def forward_backward(x, w):
+        y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
+        return (y, *compiled.conv2d_backward(y, x, cols, w, 1, 1, 1))
+
+    expected = [forward_backward(x, w) for x, w in cases]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda case: forward_backward(*case), cases * 3))
+    for k, result in enumerate(results):
+        for got, want in zip(result, expected[k % len(cases)]):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6 * np.abs(want).max())
+    assert _openblas_threads() == [mg.get_num_threads()]
 
 
 @pytest.mark.parametrize("dtype, rtol", [(np.float32, 2e-3), (np.float64, 1e-6)])

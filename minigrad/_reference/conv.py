@@ -1,9 +1,10 @@
 """NumPy twin of csrc/conv.pyx: 2-D convolution by im2col + gemm, max and average pooling.
 
 Layouts are PyTorch's: input (N, C, H, W), weight (O, C, kh, kw). kernel, stride, padding and
-dilation are pairs. im2col writes one row per output position (n, oh, ow) holding the C*kh*kw
-input values its window sees (zeros where it reaches into the padding), so that the convolution
-is one matrix product: rows (N*OH*OW, C*kh*kw) @ weight.reshape(O, -1).T.
+dilation are pairs. im2col writes, for each image, one row per kernel tap (c, i, j) holding the
+input value that tap sees at every output position (zeros where it reaches into the padding):
+cols (N, C*kh*kw, OH*OW), so that the convolution of image b is one matrix product,
+weight.reshape(O, -1) @ cols[b] = y[b] (O, OH*OW).
 """
 from __future__ import annotations
 
@@ -28,60 +29,62 @@ def _padded(x: np.ndarray, padding, value: float = 0.0) -> np.ndarray:
 
 def _im2col(x, kernel, stride, padding, dilation, out_size):
     n, c = x.shape[:2]
-    cols = np.empty((n, *out_size, c, *kernel), x.dtype)
+    cols = np.empty((n, c, *kernel, *out_size), x.dtype)
     xp = _padded(x, padding)
     for i, j, (rows, columns) in _window_slices(kernel, stride, dilation, out_size):
-        cols[..., i, j] = xp[:, :, rows, columns].transpose(0, 2, 3, 1)
-    return cols.reshape(n * out_size[0] * out_size[1], c * kernel[0] * kernel[1]).T.copy()
+        cols[:, :, i, j] = xp[:, :, rows, columns]
+    return cols.reshape(n, c * kernel[0] * kernel[1], out_size[0] * out_size[1])
 
 
 def _col2im(cols, x_shape, kernel, stride, padding, dilation, out_size):
     n, c, h, w = x_shape
     (ph, pw) = padding
     grad = np.zeros((n, c, h + 2 * ph, w + 2 * pw), cols.dtype)
-    windows = cols.T.reshape(n, *out_size, c, *kernel)
+    windows = cols.reshape(n, c, *kernel, *out_size)
     for i, j, (rows, columns) in _window_slices(kernel, stride, dilation, out_size):
-        grad[:, :, rows, columns] += windows[..., i, j].transpose(0, 3, 1, 2)
+        grad[:, :, rows, columns] += windows[:, :, i, j]
     return grad[:, :, ph:ph + h, pw:pw + w]
 
 
-def conv2d_forward(x, weight, bias, stride, padding, dilation) -> tuple:
-    """(y, cols): y (N, O, OH, OW) = conv(x, weight) + bias; cols is kept for backward."""
-    x, weight, bias = conv2d_inputs(x, weight, bias)
+def _geometry(x, weight, stride, padding, dilation):
     stride, padding, dilation = pair("stride", stride, 1), pair("padding", padding, 0), \
         pair("dilation", dilation, 1)
     kernel = weight.shape[2:]
     out_size = window_output_size(x.shape[2:], kernel, stride, padding, dilation)
+    return kernel, stride, padding, dilation, out_size
+
+
+def conv2d_forward(x, weight, bias, stride, padding, dilation) -> tuple:
+    """(y, cols): y (N, O, OH, OW) = conv(x, weight) + bias; cols (N, C*kh*kw, OH*OW), each
+    image's im2col columns, is kept for backward."""
+    x, weight, bias = conv2d_inputs(x, weight, bias)
+    kernel, stride, padding, dilation, out_size = _geometry(x, weight, stride, padding, dilation)
     cols = _im2col(x, kernel, stride, padding, dilation, out_size)
-    rows = (weight.reshape(weight.shape[0], -1) @ cols).T
+    y = weight.reshape(weight.shape[0], -1) @ cols
     if bias is not None:
-        rows += bias
-    y = rows.reshape(x.shape[0], *out_size, weight.shape[0]).transpose(0, 3, 1, 2)
-    return np.ascontiguousarray(y), cols
+        y += bias[:, None]
+    return y.reshape(x.shape[0], weight.shape[0], *out_size), cols
 
 
 def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, input_grad=True,
                     weight_grad=True, bias_grad=True) -> tuple:
     """(grad_input, grad_weight, grad_bias), each None when not requested."""
     x, weight, _ = conv2d_inputs(x, weight, None)
-    stride, padding, dilation = pair("stride", stride, 1), pair("padding", padding, 0), \
-        pair("dilation", dilation, 1)
-    kernel = weight.shape[2:]
-    out_size = window_output_size(x.shape[2:], kernel, stride, padding, dilation)
+    kernel, stride, padding, dilation, out_size = _geometry(x, weight, stride, padding, dilation)
     grad_output = float_array("grad_output", grad_output, 4, x.dtype)
     expected = (x.shape[0], weight.shape[0], *out_size)
     if grad_output.shape != expected:
         raise ValueError(f"conv2d backward: grad_output has shape {grad_output.shape}, "
                          f"expected {expected}")
-    g_rows = grad_output.transpose(0, 2, 3, 1).reshape(-1, weight.shape[0])
+    gy = grad_output.reshape(*expected[:2], out_size[0] * out_size[1])  # (N, O, L)
+    w2 = weight.reshape(weight.shape[0], -1)
     grad_input = grad_weight = grad_bias = None
     if input_grad:
-        g_cols = g_rows @ weight.reshape(weight.shape[0], -1)
-        grad_input = _col2im(g_cols.T, x.shape, kernel, stride, padding, dilation, out_size)
-    if weight_grad:
-        grad_weight = (g_rows.T @ cols.T).reshape(weight.shape)
+        grad_input = _col2im(w2.T @ gy, x.shape, kernel, stride, padding, dilation, out_size)
+    if weight_grad:  # sum over images of gy[b] @ cols[b]^T
+        grad_weight = np.tensordot(gy, cols, axes=([0, 2], [0, 2])).reshape(weight.shape)
     if bias_grad:
-        grad_bias = g_rows.sum(axis=0, dtype=np.float64).astype(x.dtype)
+        grad_bias = gy.sum(axis=(0, 2), dtype=np.float64).astype(x.dtype)
     return grad_input, grad_weight, grad_bias
 
 
