@@ -18,8 +18,7 @@ import numpy as np
 
 from _blas cimport gemm
 
-from minigrad._validate import (activation_code, linear_grad_inputs, linear_inputs,
-                                output_array)
+from minigrad._validate import activation_code, linear_grad_inputs, linear_inputs
 
 cdef enum:
     NONE = 0
@@ -143,25 +142,18 @@ def linear_forward(x, weight, bias=None, str activation="none", double negative_
 
 def linear_backward(grad_output, x, weight, output=None, str activation="none",
                     double negative_slope=0.01, bint input_grad=True, bint weight_grad=True,
-                    bint bias_grad=True, grad_weight_out=None):
+                    bint bias_grad=True):
     """(grad_input, grad_weight, grad_bias) of act(x @ weight.T + bias); None where not requested.
 
-    output is the forward's result y, read for the activation's derivative. grad_weight_out, if
-    given, is where grad_weight is written (and returned): an optimizer's gradient arena.
+    output is the forward's result y, read for the activation's derivative.
     """
     x, weight, _ = linear_inputs(x, weight, None)
     cdef int code = activation_code(activation, negative_slope)
     grad_output, output = linear_grad_inputs(grad_output, x, weight, output, activation)
     n, k, m = x.shape[0], x.shape[1], weight.shape[0]
     dtype = x.dtype
-    if grad_weight_out is not None and weight_grad:
-        output_array("grad_weight_out", grad_weight_out, weight.shape, dtype, grad_output, x,
-                     weight, output)
     grad_input = np.empty((n, k) if input_grad and k > 0 else (0, 0), dtype)
-    if weight_grad and k > 0:
-        grad_weight = np.empty((m, k), dtype) if grad_weight_out is None else grad_weight_out
-    else:
-        grad_weight = np.empty((0, 0), dtype)
+    grad_weight = np.empty((m, k) if weight_grad and k > 0 else (0, 0), dtype)
     bias_sum = np.zeros(m if bias_grad else 0, np.float64)
     gz = np.empty((n, m) if code != NONE else (0, 0), dtype)
     if output is None:
@@ -174,10 +166,7 @@ def linear_backward(grad_output, x, weight, output=None, str activation="none",
             _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
                               grad_weight, code, negative_slope)
     else:  # an empty batch or layer: every gradient is zero
-        grad_input[...] = 0
-        grad_weight[...] = 0
-    if weight_grad:
-        grad_weight = grad_weight.reshape(m, k) if grad_weight_out is None else grad_weight_out
+        grad_input, grad_weight = np.zeros_like(grad_input), np.zeros_like(grad_weight)
     return (grad_input.reshape(n, k) if input_grad else None,
-            grad_weight if weight_grad else None,
+            grad_weight.reshape(m, k) if weight_grad else None,
             bias_sum.astype(dtype) if bias_grad else None)

@@ -166,20 +166,6 @@ def writeable_vector(name: str, array: Any) -> np.ndarray:
     return array
 
 
-def output_array(name: str, out: Any, shape: tuple, dtype: Any, *inputs: Any) -> np.ndarray:
-    """An array a kernel writes a result into: that shape and dtype, C-contiguous, writeable and
-    sharing no memory with the inputs the kernel reads while writing it."""
-    if not isinstance(out, np.ndarray) or out.shape != shape or out.dtype != dtype:
-        got = (f"{out.dtype} array of shape {out.shape}" if isinstance(out, np.ndarray)
-               else type(out).__name__)
-        raise ValueError(f"{name} must be a {np.dtype(dtype)} array of shape {shape}, got {got}")
-    if not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError(f"{name} must be a writeable contiguous array (it is written in place)")
-    if any(a is not None and np.may_share_memory(out, a) for a in inputs):
-        raise ValueError(f"{name} overlaps an input of the same call")
-    return out
-
-
 def optimizer_arrays(param: Any, *others: Any) -> None:
     """param and its gradient/state arrays: contiguous 1-D arrays of one float dtype and length,
     none overlapping param in memory (an in-place update must not read what it writes)."""

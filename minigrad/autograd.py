@@ -111,15 +111,6 @@ class Context:
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays
 
-    def grad_buffer(self, index: int) -> np.ndarray | None:
-        """Where backward may write the gradient of forward's input `index` directly: the arena
-        buffer of a leaf that has no gradient yet (the engine then takes the buffer as the leaf's
-        .grad without copying, see _accumulate_leaf); None for anything else."""
-        parent = self.parents[index]
-        if parent is None or parent._node is not None or parent.grad is not None:
-            return None
-        return getattr(parent, "_grad_buffer", None)
-
     def release(self) -> None:
         """Free what forward saved; a second backward through this node then raises."""
         self.saved_tensors = ()
@@ -208,14 +199,10 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     """leaf.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena).
 
     A first gradient is copied: into the parameter's arena buffer when an optimizer gave it one
-    (so the arena stays where the optimizer reads), else into a new array. A gradient the op
-    already wrote into the arena buffer (Context.grad_buffer) is taken as it is.
+    (so the arena stays where the optimizer reads), else into a new array.
     """
     if leaf.grad is None:
         buffer = getattr(leaf, "_grad_buffer", None)
-        if grad is buffer:
-            leaf.grad = Tensor._make(buffer)
-            return
         if buffer is None:
             buffer = np.empty(leaf.data.shape, leaf.data.dtype)
         np.copyto(buffer, grad, casting="unsafe")

@@ -178,51 +178,6 @@ def test_parameters_share_one_arena_and_gradients_land_in_it():
     np.testing.assert_array_equal(params[1].grad.data, 0.0)
 
 
-def _linear_gradients(layer, x, uses, optimizer=None):
-    """The weight gradient after `uses` applications of layer (shared weight) and two backward
-    calls without zeroing in between."""
-    for _ in range(2):
-        out = x
-        for _ in range(uses):
-            out = nn.functional.relu(layer(out))
-        out.sum().backward()
-    return layer.weight.grad
-
-
-def test_grad_buffer_offers_the_arena_only_to_a_leaf_without_gradient():
-    layer = nn.Linear(3, 2)
-    x = mg.randn(5, 3, requires_grad=True)
-    assert layer(x)._node.grad_buffer(1) is None  # no optimizer: no arena
-    optimizer = optim.Adam(layer.parameters())
-    node = layer(x)._node
-    assert node.grad_buffer(1) is layer.weight._grad_buffer
-    assert node.grad_buffer(0) is None  # x has no arena buffer
-    layer.weight.grad = mg.zeros(2, 3)
-    assert node.grad_buffer(1) is None  # a gradient to add to
-    optimizer.zero_grad()
-    assert nn.functional.linear(x, layer.weight * 2.0)._node.grad_buffer(1) is None  # not a leaf
-
-
-@pytest.mark.parametrize("uses", [1, 2])
-def test_linear_writes_its_weight_gradient_into_the_arena(backend, rng, uses):
-    # the op writes the first gradient straight into the arena buffer (no copy); sharing the
-    # weight and a second backward still add to it
-    x = mg.tensor(rng.standard_normal((6, 4)).astype(np.float32))
-    mg.manual_seed(0)
-    reference = _linear_gradients(nn.Linear(4, 4), x, uses).data
-    mg.manual_seed(0)
-    layer = nn.Linear(4, 4)
-    optimizer = optim.SGD(layer.parameters(), lr=0.1)
-    arena = optimizer._arenas[0][0]
-    weight_view = arena.grad_views[[p is layer.weight for p in arena.params].index(True)]
-    grad = _linear_gradients(layer, x, uses)
-    assert grad.data is weight_view or np.shares_memory(grad.data, arena.grad)
-    np.testing.assert_allclose(grad.data, reference, rtol=1e-6, atol=1e-6)
-    optimizer.zero_grad()
-    grad = _linear_gradients(layer, x, uses)
-    np.testing.assert_allclose(grad.data, reference, rtol=1e-6, atol=1e-6)
-
-
 def test_parameters_without_gradients_are_skipped_with_their_state():
     params = parameters()
     frozen = params[1].data.copy()

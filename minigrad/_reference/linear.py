@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .._validate import activation_code, linear_grad_inputs, linear_inputs, output_array
+from .._validate import activation_code, linear_grad_inputs, linear_inputs
 
 
 def _activate(z: np.ndarray, activation: str, negative_slope: float) -> np.ndarray:
@@ -47,19 +47,14 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
 def linear_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray,
                     output: np.ndarray | None = None, activation: str = "none",
                     negative_slope: float = 0.01, input_grad: bool = True,
-                    weight_grad: bool = True, bias_grad: bool = True,
-                    grad_weight_out: np.ndarray | None = None) -> tuple:
-    """(grad_input, grad_weight, grad_bias); each is None when not requested. grad_weight is
-    written into grad_weight_out when it is given."""
+                    weight_grad: bool = True, bias_grad: bool = True) -> tuple:
+    """(grad_input, grad_weight, grad_bias); each is None when not requested."""
     x, weight, _ = linear_inputs(x, weight, None)
     activation_code(activation, negative_slope)
     grad_output, output = linear_grad_inputs(grad_output, x, weight, output, activation)
-    if grad_weight_out is not None and weight_grad:
-        output_array("grad_weight_out", grad_weight_out, weight.shape, x.dtype, grad_output, x,
-                     weight, output)
     gz = _activation_grad(grad_output, output, activation, negative_slope).astype(x.dtype,
                                                                                   copy=False)
     grad_input = gz @ weight if input_grad else None
-    grad_weight = np.matmul(gz.T, x, out=grad_weight_out) if weight_grad else None
+    grad_weight = gz.T @ x if weight_grad else None
     grad_bias = gz.sum(axis=0, dtype=np.float64).astype(x.dtype) if bias_grad else None
     return grad_input, grad_weight, grad_bias

@@ -63,8 +63,7 @@ class Linear(Function):
         wants = ctx.needs_input_grad
         gx, gw, gb = kernels.load("linear", x2.dtype).linear_backward(
             gy.reshape(-1, weight.shape[0]) if batched else gy, x2, weight, y, ctx.activation,
-            ctx.negative_slope, wants[0], wants[1], len(wants) > 2 and wants[2],
-            ctx.grad_buffer(1) if wants[1] else None)
+            ctx.negative_slope, wants[0], wants[1], len(wants) > 2 and wants[2])
         return (gx.reshape(ctx.x_shape) if batched and gx is not None else gx), gw, gb
 
 
