@@ -9,7 +9,7 @@
 #   y[b] and gy[b] are already (O, L): no layout pass. Rows of cols are written in contiguous
 #   runs (the valid part of each run computed once, no test per element).
 # - The batch is split over the OpenMP threads (static): each thread runs im2col, its gemms
-#   (single-threaded BLAS) and col2im for its images, so one image's 25-tap columns stay in the
+#   (single-threaded BLAS) and col2im for its images, so one image's columns stay in the
 #   thread's L2 cache between the steps; one gemm over the whole batch streamed a column matrix
 #   of tens of MB through memory three times (written, packed, read back) and ran OpenBLAS's
 #   threads between OpenMP passes. OpenBLAS is set to one thread for the loop and back to
