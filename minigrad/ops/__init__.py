@@ -33,7 +33,7 @@
     l1, mse, bce, huber,   composed of the ops above    (the composition's gradient; ops/losses.py)
       smooth_l1, kl_div, soft margins
     dropout (alpha, gauss) x * mask * scale (+ shift)   gx = gy * mask * scale
-    conv2d                 W * x + b (im2col, gemm)     gW = gy_rows^T cols, gx = col2im(gy_rows W)
+    conv2d                 W * x + b (im2col, gemm)     gW = sum_b gy[b] cols[b]^T, gx = col2im(W^T gy)
     max_pool2d, avg_pool2d window max / mean            gy to the argmax / spread evenly
 
 Every one of these is a Function in the module of its family; registry.py lists sample inputs for

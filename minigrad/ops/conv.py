@@ -1,6 +1,6 @@
 """2-D convolution and pooling (kernels: csrc/conv.pyx, twin _reference/conv.py).
 
-    conv2d       y = W * x + b (im2col + gemm)      gW = g_rows^T cols, gx = col2im(g_rows W), gb = sum gy
+    conv2d       y[b] = W cols[b] + b (im2col, gemm) gW = sum_b gy[b] cols[b]^T, gx[b] = col2im(W^T gy[b]), gb = sum gy
     max_pool2d   window maximum                     gy routed to each window's argmax
     avg_pool2d   window mean (padding counted)      gy / (kh kw) spread over each window
 """
