@@ -6,8 +6,9 @@
 #   (c, i, j) sees at every output position of the image, zero in the padding. Then per image
 #       forward    y[b] (O, L) = W (O, CKK) @ cols[b]          (+ bias per row)
 #       backward   gW += gy[b] @ cols[b]^T,  g_cols = W^T @ gy[b],  gx[b] = col2im(g_cols)
-#   y[b] and gy[b] are already (O, L): no layout pass. Rows of cols are written in contiguous
-#   runs (the valid part of each run computed once, no test per element).
+#   y[b] and gy[b] are already (O, L): no layout pass. im2col reads a copy of the image with
+#   its zero border (a per-thread scratch), so each row of cols is OH runs of OW values with no
+#   border test; col2im adds into such a scratch and copies its interior out.
 # - The batch is split over the OpenMP threads (static): each thread runs im2col, its gemms
 #   (single-threaded BLAS) and col2im for its images, so one image's columns stay in the
 #   thread's L2 cache between the steps; one gemm over the whole batch streamed a column matrix
@@ -25,6 +26,7 @@
 from cython cimport floating
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY
+from libc.string cimport memset
 
 import numpy as np
 
@@ -84,65 +86,74 @@ cdef inline void _add_run(floating* out, const floating* source, Py_ssize_t stri
             out[k * stride] += source[k]
 
 
-cdef void _im2col(const floating[:, :, ::1] x,  # IN  (C, H, W) one image
-                  floating[:, ::1] cols,          # OUT (CKK, L)
+cdef void _pad(const floating[:, :, ::1] x,  # IN  (C, H, W) one image
+               floating[:, :, ::1] padded,    # OUT (C, H + 2ph, W + 2pw), border already zero
+               Window g) noexcept nogil:
+    cdef Py_ssize_t c, i
+    if x.shape[2] == 0:
+        return
+    for c in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            _copy_run(&padded[c, i + g.ph, g.pw], &x[c, i, 0], 1, x.shape[2])
+
+
+cdef void _unpad(const floating[:, :, ::1] padded,  # IN  (C, H + 2ph, W + 2pw)
+                 floating[:, :, ::1] x,             # OUT (C, H, W) its interior
+                 Window g) noexcept nogil:
+    cdef Py_ssize_t c, i
+    if x.shape[2] == 0:
+        return
+    for c in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            _copy_run(&x[c, i, 0], &padded[c, i + g.ph, g.pw], 1, x.shape[2])
+
+
+cdef void _im2col(const floating[:, :, ::1] padded,  # IN  (C, H + 2ph, W + 2pw) one image
+                  floating[:, ::1] cols,             # OUT (CKK, L)
                   Window g) noexcept nogil:
-    # Row (c, i, j) of cols holds, for every output position (oi, oj), the input value
-    # x[c, oi*sh - ph + i*dh, oj*sw - pw + j*dw], or 0 in the padding. Each row is written front
-    # to back, in runs along oj (contiguous in x too for stride 1).
-    cdef Py_ssize_t taps = g.kh * g.kw, h = x.shape[1], w = x.shape[2]
-    cdef Py_ssize_t row, c, i, j, oi, oj, ii, lo, hi, col_offset
+    # Row (c, i, j) of cols holds, for every output position (oi, oj), the padded image's
+    # padded[c, oi*sh + i*dh, oj*sw + j*dw]: the input value, or 0 in the padding. Reading
+    # the zero-bordered copy, every run along oj is a whole row of OW values, without a test.
+    cdef Py_ssize_t taps = g.kh * g.kw, row, c, i, j, oi
     cdef floating* out
     for row in range(cols.shape[0]):
         c, i, j = row // taps, (row // g.kw) % g.kh, row % g.kw
-        col_offset = j * g.dw - g.pw
-        _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
         out = &cols[row, 0]
         for oi in range(g.oh):
-            ii = oi * g.sh - g.ph + i * g.dh
-            if ii < 0 or ii >= h:
-                for oj in range(g.ow):
-                    out[oj] = 0
-            else:
-                for oj in range(lo):
-                    out[oj] = 0
-                if hi > lo:
-                    _copy_run(out + lo, &x[c, ii, lo * g.sw + col_offset], g.sw, hi - lo)
-                for oj in range(hi, g.ow):
-                    out[oj] = 0
+            _copy_run(out, &padded[c, oi * g.sh + i * g.dh, j * g.dw], g.sw, g.ow)
             out += g.ow
 
 
 cdef void _col2im(const floating[:, ::1] cols,  # IN  (CKK, L) gradient columns of one image
-                  floating[:, :, ::1] grad,     # OUT (C, H, W) zeroed
+                  floating[:, :, ::1] padded,   # OUT (C, H + 2ph, W + 2pw) zeroed
                   Window g) noexcept nogil:
-    # The adjoint of _im2col: every column entry is added back where it was read from, each
-    # row of cols read front to back, in the order it was written.
-    cdef Py_ssize_t h = grad.shape[1], w = grad.shape[2], taps = g.kh * g.kw
-    cdef Py_ssize_t row, c, i, j, oi, ii, lo, hi, col_offset
+    # The adjoint of _im2col: every column entry is added back where it was read from (the
+    # padding's share lands on the border and is dropped by _unpad).
+    cdef Py_ssize_t taps = g.kh * g.kw, row, c, i, j, oi
     cdef const floating* source
     for row in range(cols.shape[0]):
         c, i, j = row // taps, (row // g.kw) % g.kh, row % g.kw
-        col_offset = j * g.dw - g.pw
-        _valid_range(col_offset, g.sw, w, g.ow, &lo, &hi)
         source = &cols[row, 0]
         for oi in range(g.oh):
-            ii = oi * g.sh - g.ph + i * g.dh
-            if hi > lo and 0 <= ii < h:
-                _add_run(&grad[c, ii, lo * g.sw + col_offset], source + lo, g.sw, hi - lo)
+            _add_run(&padded[c, oi * g.sh + i * g.dh, j * g.dw], source, g.sw, g.ow)
             source += g.ow
 
 
 cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                         const floating[:, ::1] weight,      # IN  (O, CKK)
                         const floating[::1] bias,           # IN  (O,) or empty
+                        floating[:, :, :, ::1] padded,      # OUT (threads, C, Hp, Wp) scratch,
+                                                            #     border zero
                         floating[:, :, ::1] cols,           # OUT (N, CKK, L)
                         floating[:, :, ::1] y,              # OUT (N, O, L)
                         Window g, int threads) noexcept nogil:
     cdef Py_ssize_t outs = weight.shape[0], ckk = weight.shape[1], length = y.shape[2], b, o, l
+    cdef int t
     set_blas_threads(1)
     for b in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
-        _im2col(x[b], cols[b], g)
+        t = threadid()
+        _pad(x[b], padded[t], g)
+        _im2col(padded[t], cols[b], g)
         # y[b] (O, L) = W (O, CKK) @ cols[b] (CKK, L)
         gemm(False, False, outs, length, ckk, 1, &weight[0, 0], ckk, &cols[b, 0, 0], length,
              0, &y[b, 0, 0], length)
@@ -157,7 +168,8 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
                          const floating[:, :, ::1] cols,  # IN  (N, CKK, L)
                          const floating[:, ::1] weight,  # IN  (O, CKK)
                          floating[:, :, ::1] g_cols,     # OUT (threads, CKK, L) scratch, or empty
-                         floating[:, :, :, ::1] gx,      # OUT (N, C, H, W) zeroed, or empty
+                         floating[:, :, :, ::1] padded,  # OUT (threads, C, Hp, Wp) scratch
+                         floating[:, :, :, ::1] gx,      # OUT (N, C, H, W), or empty
                          floating[:, :, ::1] gw_parts,   # OUT (threads, O, CKK) zeroed, or empty
                          Window g, int threads) noexcept nogil:
     cdef Py_ssize_t outs = gy.shape[1], length = gy.shape[2], ckk = cols.shape[1], b
@@ -171,7 +183,10 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
         if gx.shape[0] > 0:  # g_cols (CKK, L) = W^T (CKK, O) @ gy[b] (O, L), scattered back
             gemm(True, False, ckk, length, outs, 1, &weight[0, 0], ckk, &gy[b, 0, 0], length,
                  0, &g_cols[t, 0, 0], length)
-            _col2im(g_cols[t], gx[b], g)
+            memset(&padded[t, 0, 0, 0], 0, padded.shape[1] * padded.shape[2] * padded.shape[3]
+                   * sizeof(floating))
+            _col2im(g_cols[t], padded[t], g)
+            _unpad(padded[t], gx[b], g)
     set_blas_threads(threads)
 
 
@@ -196,10 +211,11 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation):
     bias = np.empty(0, x.dtype) if bias is None else bias
     if y.size > 0 and cols.size > 0:
         threads = get_num_threads()
+        padded = _padded_scratch(threads, x.shape, g, x.dtype)
         if x.dtype == np.float32:
-            _conv_forward[float](x, w2, bias, cols, y, g, threads)
+            _conv_forward[float](x, w2, bias, padded, cols, y, g, threads)
         else:
-            _conv_forward[double](x, w2, bias, cols, y, g, threads)
+            _conv_forward[double](x, w2, bias, padded, cols, y, g, threads)
     else:  # an empty batch, no output channels or no input channels
         y[...] = bias[None, :, None] if bias.size else 0
     return y.reshape(n, outs, *out_size), cols
@@ -224,16 +240,25 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bin
     dtype, threads = x.dtype, get_num_threads()
     gy = grad_output.reshape(n, outs, length)
     g_cols = np.empty((threads, w2.shape[1], length) if input_grad else (0, 0, 0), dtype)
-    grad_input = np.zeros(x.shape if input_grad else (0, 0, 0, 0), dtype)
+    padded = _padded_scratch(threads if input_grad else 0, x.shape, g, dtype)
+    runs = gy.size > 0 and cols.size > 0  # else every gradient is zero
+    grad_input = (np.empty if runs else np.zeros)(x.shape if input_grad else (0, 0, 0, 0), dtype)
     gw_parts = np.zeros((threads, outs, w2.shape[1]) if weight_grad else (0, 0, 0), dtype)
-    if gy.size > 0 and cols.size > 0:
+    if runs:
         if dtype == np.float32:
-            _conv_backward[float](gy, cols, w2, g_cols, grad_input, gw_parts, g, threads)
+            _conv_backward[float](gy, cols, w2, g_cols, padded, grad_input, gw_parts, g,
+                                  threads)
         else:
-            _conv_backward[double](gy, cols, w2, g_cols, grad_input, gw_parts, g, threads)
+            _conv_backward[double](gy, cols, w2, g_cols, padded, grad_input, gw_parts, g,
+                                   threads)
     grad_weight = _sum_in_order(gw_parts).reshape(weight.shape) if weight_grad else None
     grad_bias = gy.sum(axis=(0, 2), dtype=np.float64).astype(dtype) if bias_grad else None
     return grad_input if input_grad else None, grad_weight, grad_bias
+
+
+def _padded_scratch(threads, x_shape, Window g, dtype):
+    """One zeroed (C, H + 2ph, W + 2pw) image per thread: the input with its zero border."""
+    return np.zeros((threads, x_shape[1], x_shape[2] + 2 * g.ph, x_shape[3] + 2 * g.pw), dtype)
 
 
 def _sum_in_order(parts):
