@@ -309,12 +309,13 @@ cdef void _layer_norm_row(const floating* x, const floating* weight, const float
 
 cdef void _layer_norm_grad_row(const floating* gy, const floating* x, double mean, double rstd,
                                const floating* weight, floating* gx, Py_ssize_t size,
-                               double* sum_gy_xhat, double* sum_gy) noexcept nogil:
+                               floating* sum_gy_xhat, floating* sum_gy) noexcept nogil:
     # g = gy * weight, xhat = (x - mean) rstd: gx = rstd (g - mean_D g - xhat mean_D(g xhat)).
     # gx holds g first, so the two sums run over one contiguous array.
     # The last pass runs in the data's precision with the mean split as in _layer_norm_row.
-    # With sum_gy_xhat not NULL, the row's gy xhat and gy are also added there (in double) while
-    # gy and x are in cache: the parameter gradients' partial sums.
+    # With sum_gy_xhat not NULL, the row's gy xhat and gy are also added there while gy and x
+    # are in cache: the parameter gradients' partial sums over a block of at most
+    # ceil(M / ROW_BLOCKS) rows, in the data's precision (the blocks are added in double).
     cdef double sum_g, sum_g_centered
     cdef floating m_high = <floating>mean, m_low = <floating>(mean - m_high), rf = <floating>rstd
     cdef floating a, b
@@ -326,7 +327,7 @@ cdef void _layer_norm_grad_row(const floating* gy, const floating* x, double mea
     b = <floating>(sum_g_centered * rstd * rstd / size)
     if sum_gy_xhat != NULL:
         for j in range(size):
-            sum_gy_xhat[j] += gy[j] * ((x[j] - mean) * rstd)
+            sum_gy_xhat[j] += gy[j] * (((x[j] - m_high) - m_low) * rf)
             sum_gy[j] += gy[j]
     for j in range(size):
         gx[j] = rf * (gx[j] - a - ((x[j] - m_high) - m_low) * b)
@@ -351,8 +352,8 @@ cdef void _layer_norm_backward(const floating[:, ::1] gy,   # IN  (M, D)
                                const double[::1] rstd,      # IN  (M,)
                                const floating[::1] weight,  # IN  (D,) (ones without affine)
                                floating[:, ::1] gx,         # OUT (M, D)
-                               double[:, ::1] sum_gy_xhat,  # OUT (B, D) per row block, or (0, 0)
-                               double[:, ::1] sum_gy,       # OUT (B, D) zeroed, like sum_gy_xhat
+                               floating[:, ::1] sum_gy_xhat,  # OUT (B, D) per row block, or (0, 0)
+                               floating[:, ::1] sum_gy,       # OUT (B, D) zeroed, like sum_gy_xhat
                                int threads) noexcept nogil:
     # Rows in B fixed blocks (B depends on M alone), one thread per block, rows in order: the
     # per-block parameter sums, and so their total, are the same for any thread count.
@@ -399,7 +400,7 @@ def layer_norm_backward(grad_output, x, mean, rstd, weight):
     weight = channel_vector("weight", weight, size, x.dtype)
     grad_input = np.empty_like(x)
     blocks = min(rows, ROW_BLOCKS) if weight is not None else 0
-    sum_gy_xhat, sum_gy = np.zeros((blocks, size)), np.zeros((blocks, size))
+    sum_gy_xhat, sum_gy = np.zeros((blocks, size), x.dtype), np.zeros((blocks, size), x.dtype)
     if x.size > 0:
         threads = _threads(x.size)
         affine = np.ones(size, x.dtype) if weight is None else weight
@@ -412,5 +413,5 @@ def layer_norm_backward(grad_output, x, mean, rstd, weight):
     if weight is None:
         return grad_input, None, None
     # NumPy reduces axis 0 of a C-contiguous array row after row: the blocks in order
-    return (grad_input, sum_gy_xhat.sum(axis=0).astype(x.dtype),
-            sum_gy.sum(axis=0).astype(x.dtype))
+    return (grad_input, sum_gy_xhat.sum(axis=0, dtype=np.float64).astype(x.dtype),
+            sum_gy.sum(axis=0, dtype=np.float64).astype(x.dtype))
