@@ -14,7 +14,8 @@
 # - Every reduction (a channel's statistics, a row's) is done by one thread in a fixed order, so
 #   results are bit-identical for any thread count. Layer norm's parameter gradients (column sums)
 #   are taken in the backward's row pass, while gy and x are in cache: per block of rows (at most
-#   ROW_BLOCKS blocks, their bounds a function of the row count only), then the blocks in order.
+#   ROW_BLOCKS blocks, their bounds a function of the row count only) in the data's precision,
+#   then the blocks added in order in double.
 # - Batch-norm reductions walk blocks of channels: a thread takes channels [c0, c1) and sweeps the
 #   batch, reading x[i, c0:c1, :], which is contiguous. Blocks hold at least 64 values per row
 #   (CHANNEL_BLOCK) so that (N, C) input, where a channel's values are C apart, is read in runs.
