@@ -86,28 +86,6 @@ cdef inline void _add_run(floating* out, const floating* source, Py_ssize_t stri
             out[k * stride] += source[k]
 
 
-cdef void _pad(const floating[:, :, ::1] x,  # IN  (C, H, W) one image
-               floating[:, :, ::1] padded,    # OUT (C, H + 2ph, W + 2pw), border already zero
-               Window g) noexcept nogil:
-    cdef Py_ssize_t c, i
-    if x.shape[2] == 0:
-        return
-    for c in range(x.shape[0]):
-        for i in range(x.shape[1]):
-            _copy_run(&padded[c, i + g.ph, g.pw], &x[c, i, 0], 1, x.shape[2])
-
-
-cdef void _unpad(const floating[:, :, ::1] padded,  # IN  (C, H + 2ph, W + 2pw)
-                 floating[:, :, ::1] x,             # OUT (C, H, W) its interior
-                 Window g) noexcept nogil:
-    cdef Py_ssize_t c, i
-    if x.shape[2] == 0:
-        return
-    for c in range(x.shape[0]):
-        for i in range(x.shape[1]):
-            _copy_run(&x[c, i, 0], &padded[c, i + g.ph, g.pw], 1, x.shape[2])
-
-
 cdef void _im2col(const floating[:, :, ::1] padded,  # IN  (C, H + 2ph, W + 2pw) one image
                   floating[:, ::1] cols,             # OUT (CKK, L)
                   Window g) noexcept nogil:
@@ -128,7 +106,7 @@ cdef void _col2im(const floating[:, ::1] cols,  # IN  (CKK, L) gradient columns 
                   floating[:, :, ::1] padded,   # OUT (C, H + 2ph, W + 2pw) zeroed
                   Window g) noexcept nogil:
     # The adjoint of _im2col: every column entry is added back where it was read from (the
-    # padding's share lands on the border and is dropped by _unpad).
+    # padding's share lands on the border, which the caller drops).
     cdef Py_ssize_t taps = g.kh * g.kw, row, c, i, j, oi
     cdef const floating* source
     for row in range(cols.shape[0]):
@@ -148,11 +126,12 @@ cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
                         floating[:, :, ::1] y,              # OUT (N, O, L)
                         Window g, int threads) noexcept nogil:
     cdef Py_ssize_t outs = weight.shape[0], ckk = weight.shape[1], length = y.shape[2], b, o, l
+    cdef Py_ssize_t h = x.shape[2], w = x.shape[3]
     cdef int t
     set_blas_threads(1)
     for b in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
         t = threadid()
-        _pad(x[b], padded[t], g)
+        padded[t, :, g.ph:g.ph + h, g.pw:g.pw + w] = x[b]  # the border stays zero
         _im2col(padded[t], cols[b], g)
         # y[b] (O, L) = W (O, CKK) @ cols[b] (CKK, L)
         gemm(False, False, outs, length, ckk, 1, &weight[0, 0], ckk, &cols[b, 0, 0], length,
@@ -173,6 +152,7 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
                          floating[:, :, ::1] gw_parts,   # OUT (threads, O, CKK) zeroed, or empty
                          Window g, int threads) noexcept nogil:
     cdef Py_ssize_t outs = gy.shape[1], length = gy.shape[2], ckk = cols.shape[1], b
+    cdef Py_ssize_t h = gx.shape[2], w = gx.shape[3]
     cdef int t
     set_blas_threads(1)
     for b in prange(gy.shape[0], nogil=True, schedule="static", num_threads=threads):
@@ -186,7 +166,7 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
             memset(&padded[t, 0, 0, 0], 0, padded.shape[1] * padded.shape[2] * padded.shape[3]
                    * sizeof(floating))
             _col2im(g_cols[t], padded[t], g)
-            _unpad(padded[t], gx[b], g)
+            gx[b] = padded[t, :, g.ph:g.ph + h, g.pw:g.pw + w]  # the interior
     set_blas_threads(threads)
 
 
@@ -251,7 +231,8 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bin
         else:
             _conv_backward[double](gy, cols, w2, g_cols, padded, grad_input, gw_parts, g,
                                    threads)
-    grad_weight = _sum_in_order(gw_parts).reshape(weight.shape) if weight_grad else None
+    # NumPy reduces axis 0 of a C-contiguous array part after part: the threads' sums in order
+    grad_weight = gw_parts.sum(axis=0).reshape(weight.shape) if weight_grad else None
     grad_bias = gy.sum(axis=(0, 2), dtype=np.float64).astype(dtype) if bias_grad else None
     return grad_input if input_grad else None, grad_weight, grad_bias
 
@@ -259,14 +240,6 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bin
 def _padded_scratch(threads, x_shape, Window g, dtype):
     """One zeroed (C, H + 2ph, W + 2pw) image per thread: the input with its zero border."""
     return np.zeros((threads, x_shape[1], x_shape[2] + 2 * g.ph, x_shape[3] + 2 * g.pw), dtype)
-
-
-def _sum_in_order(parts):
-    """parts[0] + parts[1] + ... added left to right (a fixed order, unlike a pairwise sum)."""
-    total = parts[0].copy()
-    for part in parts[1:]:
-        total += part
-    return total
 
 
 # ----------------------------------------------------------------------------- pooling
