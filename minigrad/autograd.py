@@ -9,6 +9,8 @@ An op is a subclass of Function with two static methods working on NumPy arrays:
 grad, records the context as the output's node. `run_backward` walks the recorded graph in reverse
 topological order without recursion, sums the gradients flowing into each node, reduces broadcast
 dimensions, accumulates into the leaves' `.grad`, and frees the saved arrays unless retain_graph.
+Before a node's backward runs, it checks that nothing it saved was changed in place since it was
+recorded (PyTorch's saved-tensor version check), so a changed input never gives a wrong gradient.
 """
 from __future__ import annotations
 
@@ -102,18 +104,19 @@ class Context:
     """
 
     __slots__ = ("function", "parents", "needs_input_grad", "saved_tensors", "released",
-                 "__dict__")
+                 "version", "changed_outputs", "__dict__")
 
     def __init__(self) -> None:
         self.saved_tensors: tuple = ()
         self.released = False
+        self.changed_outputs: tuple = ()  # (array, version) of the output, changed in place
 
     def save_for_backward(self, *arrays: Any) -> None:
         self.saved_tensors = arrays
 
     def release(self) -> None:
         """Free what forward saved; a second backward through this node then raises."""
-        self.saved_tensors = ()
+        self.saved_tensors = self.changed_outputs = ()
         self.__dict__.clear()
         self.released = True
 
@@ -149,10 +152,13 @@ class Function:
         record = True in needs_input_grad and is_grad_enabled()
         if record:
             ctx.needs_input_grad = tuple(needs_input_grad)
+            ctx.version = Tensor._inplace_ops
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         result = Tensor._make(out)
+        if out.base is not None:  # a view: it shares its parent's memory and version counter
+            result._base = _viewed_parent(out, parents)
         if record:
             ctx.function = cls
             ctx.parents = tuple(parents)
@@ -161,7 +167,33 @@ class Function:
         return result
 
 
+def _viewed_parent(view: np.ndarray, parents: list) -> Tensor | None:
+    """The owner tensor of the memory that view (an op's output) looks into, if it is a parent's."""
+    for parent in parents:
+        if parent is not None and (parent.data is view.base or parent.data.base is view.base):
+            return parent._owner()
+    return None
+
+
 # --------------------------------------------------------------------------------------- backward
+
+
+def check_saved_unchanged(node: Context) -> None:
+    """Raise if an array that node saved for backward was changed in place after node was
+    recorded: its inputs (their memory changed later than node.version on the in-place clock)
+    or its output (noted on the node by the in-place op). A changed array that node did not save
+    (add keeps no inputs, say) is fine, as in PyTorch."""
+    saved = [a for a in (*node.saved_tensors, *node.__dict__.values())
+             if isinstance(a, np.ndarray)]
+    changed = [(p.data, p._version) for p in node.parents
+               if p is not None and p._owner()._changed_at > node.version]
+    for array, version in changed + list(node.changed_outputs):
+        if any(np.may_share_memory(array, s) for s in saved):
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{array.dtype} tensor of shape {list(array.shape)}], saved "
+                f"by {node.name}, is at version {version}; it was changed after {node.name} "
+                "saved it. Hint: do the in-place change after backward, or on a clone().")
 
 
 def sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -225,6 +257,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
             raise RuntimeError(
                 f"Trying to backward through the graph a second time ({node.name}): its saved "
                 "arrays were freed. Specify retain_graph=True on the first backward call.")
+        if node.version != Tensor._inplace_ops:  # some tensor changed in place since node was made
+            check_saved_unchanged(node)
         grads = node.function.backward(node, grad_out)
         if not isinstance(grads, tuple):
             grads = (grads,)

@@ -2,6 +2,10 @@
 
 Everything a Tensor computes is delegated to the ops in minigrad.ops; this file only gives the
 PyTorch-style names. One deliberate difference from PyTorch: `Tensor.data` is the NumPy array itself.
+
+In-place methods keep PyTorch's version counter: each change is counted on the tensor that owns the
+memory (a view's `_base`, else the tensor itself), so the engine can refuse to backpropagate through
+an array that was changed after an op saved it (see autograd.check_saved_unchanged).
 """
 from __future__ import annotations
 
@@ -20,8 +24,12 @@ class Tensor:
     (None for leaves).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_base", "_changes", "_changed_at",
+                 "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
+    # In-place changes made to any tensor so far: the clock that the slots _changed_at (when this
+    # memory last changed) and Context.version (when an op was recorded) are read from.
+    _inplace_ops = 0
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         from .creation import as_array
@@ -30,6 +38,8 @@ class Tensor:
         self.grad: Tensor | None = None
         self.requires_grad = False
         self._node = None
+        self._base = None
+        self._changes = self._changed_at = 0
         if requires_grad:
             self.requires_grad_(True)
 
@@ -41,6 +51,8 @@ class Tensor:
         t.grad = None
         t.requires_grad = requires_grad
         t._node = None
+        t._base = None
+        t._changes = t._changed_at = 0
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -63,6 +75,15 @@ class Tensor:
     @property
     def grad_fn(self) -> Any:
         return self._node
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has had (shared with its views)."""
+        return self._owner()._changes
+
+    def _owner(self) -> Tensor:
+        """The tensor whose memory this one views (itself when it is not a view)."""
+        return self if self._base is None else self._base
 
     @property
     def T(self) -> Tensor:
@@ -129,8 +150,10 @@ class Tensor:
         run_backward(self, grad, retain_graph)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this data, cut from the graph."""
-        return Tensor._make(self.data)
+        """A tensor sharing this data (and its version counter), cut from the graph."""
+        detached = Tensor._make(self.data)
+        detached._base = self._owner()
+        return detached
 
     def detach_(self) -> Tensor:
         self._node = None
@@ -206,10 +229,24 @@ class Tensor:
             raise RuntimeError(f"a {kind} that requires grad is being used in an in-place "
                                "operation; wrap it in minigrad.no_grad() or use an out-of-place op")
 
+    def _mark_changed(self) -> None:
+        """Count an in-place change of this tensor's memory, after it happened.
+
+        The owner of the memory takes the count and the clock's time; an op that produced this
+        tensor, or its owner, is told that its output changed (it may have saved it)."""
+        Tensor._inplace_ops += 1
+        owner = self._owner()
+        owner._changes += 1
+        owner._changed_at = Tensor._inplace_ops
+        for t in {id(self): self, id(owner): owner}.values():
+            if t._node is not None:
+                t._node.changed_outputs += ((t.data, owner._changes),)
+
     def _inplace(self, ufunc: np.ufunc, other: Any) -> Tensor:
         self._check_inplace()
         ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
               casting="same_kind")
+        self._mark_changed()
         return self
 
     def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
@@ -225,24 +262,25 @@ class Tensor:
         return self._inplace(np.true_divide, other)
 
     def zero_(self) -> Tensor:
-        self._check_inplace()
-        self.data[...] = 0
-        return self
+        return self.fill_(0)
 
     def fill_(self, value: Scalar) -> Tensor:
         self._check_inplace()
         self.data[...] = value
+        self._mark_changed()
         return self
 
     def copy_(self, src: Any) -> Tensor:
         self._check_inplace()
         np.copyto(self.data, src.data if isinstance(src, Tensor) else np.asarray(src),
                   casting="same_kind")
+        self._mark_changed()
         return self
 
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
         self._check_inplace()
         np.clip(self.data, min, max, out=self.data)
+        self._mark_changed()
         return self
 
     __iadd__ = add_
@@ -253,6 +291,7 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace()
         self.data[_ops.as_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._mark_changed()
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor: return _ops.add(self, other)

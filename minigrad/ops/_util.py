@@ -9,6 +9,15 @@ def needs(ctx: Any, i: int) -> bool:
     return ctx.needs_input_grad[i]
 
 
+def kept_for_each_other(ctx: Any, a: Any, b: Any) -> tuple:
+    """What a bilinear op (a * b, a @ b) saves: a only for b's gradient, b only for a's.
+
+    PyTorch keeps no more, so an operand changed in place after forward breaks backward only
+    when its value is needed (the engine checks, see autograd.check_saved_unchanged)."""
+    wants = getattr(ctx, "needs_input_grad", (False, False))  # set only when recording
+    return (a if wants[1] else None), (b if wants[0] else None)
+
+
 def normalize_dim(dim: int, ndim: int) -> int:
     """A dim in [-ndim, ndim) as a non-negative index, or IndexError as in PyTorch."""
     size = max(ndim, 1)

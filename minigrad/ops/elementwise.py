@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import needs
+from ._util import kept_for_each_other, needs
 
 
 def _operand(x: Any) -> Any:
@@ -45,7 +45,7 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(*kept_for_each_other(ctx, a, b))
         return a * b
 
     @staticmethod

@@ -12,7 +12,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import needs
+from ._util import kept_for_each_other, needs
 
 
 class Matmul(Function):
@@ -20,25 +20,27 @@ class Matmul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(*kept_for_each_other(ctx, a, b))
+        ctx.vectors = (a.ndim == 1, b.ndim == 1)
         return a @ b
 
     @staticmethod
     def backward(ctx, gy):
         a, b = ctx.saved_tensors
-        a2 = a[None, :] if a.ndim == 1 else a  # (..., n, k)
-        b2 = b[:, None] if b.ndim == 1 else b  # (..., k, m)
-        if b.ndim == 1:
+        a_vector, b_vector = ctx.vectors
+        if b_vector:
             gy = np.expand_dims(gy, -1)
-        if a.ndim == 1:
+        if a_vector:
             gy = np.expand_dims(gy, -2)
         ga = gb = None
         if needs(ctx, 0):
+            b2 = b[:, None] if b_vector else b  # (..., k, m)
             ga = gy @ np.swapaxes(b2, -1, -2)
-            ga = ga[..., 0, :] if a.ndim == 1 else ga
+            ga = ga[..., 0, :] if a_vector else ga
         if needs(ctx, 1):
+            a2 = a[None, :] if a_vector else a  # (..., n, k)
             gb = np.swapaxes(a2, -1, -2) @ gy
-            gb = gb[..., 0] if b.ndim == 1 else gb
+            gb = gb[..., 0] if b_vector else gb
         return ga, gb
 
 
