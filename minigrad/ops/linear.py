@@ -95,7 +95,8 @@ def _linear(input: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
             negative_slope: float) -> Tensor:
     if not isinstance(input, Tensor):  # an ndarray's .data below would be a memoryview
         kind = type(input)
-        given = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+        given = (kind.__name__ if kind.__module__ == "builtins"
+                 else f"{kind.__module__}.{kind.__name__}")
         raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {given}")
     x, w = input.data, weight.data  # the arrays: cheaper to inspect than the Tensor properties
     if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
