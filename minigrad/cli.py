@@ -179,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         arguments.error("--epochs and --batch-size must be >= 1, --dropout in [0, 1), --lr > 0")
     try:
         args.func(args)
-    except (FileNotFoundError, CheckpointError, ValueError, KeyError) as error:
-        message = error.args[0] if error.args else str(error)
+    except (OSError, CheckpointError, ValueError, KeyError) as error:  # OSError: str has the path
+        message = str(error) if isinstance(error, OSError) or not error.args else error.args[0]
         print(f"minigrad: error: {message}", file=sys.stderr)
         return 1
     return 0

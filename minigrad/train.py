@@ -7,15 +7,18 @@ the validation loss and accuracy, the learning rate and the time taken.
 """
 from __future__ import annotations
 
+import errno
 import math
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
 from .autograd import no_grad
+from .nn import _checks
 from .nn.module import Module
 from .nn.utils import clip_grad_norm_
 from .serialization import save
@@ -64,6 +67,30 @@ def _progress(total: int, description: str, enabled: bool) -> Any:
     return tqdm(total=total, desc=description, unit="batch", leave=False, dynamic_ncols=True)
 
 
+def _check_fit_arguments(model: Any, loss_fn: Any, epochs: Any, val_every: Any,
+                         clip_grad_norm: Any, patience: Any, checkpoint_path: Any) -> None:
+    """Everything fit can check before the first step changes the model."""
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nn.Module, got {_checks.type_name(model)}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {_checks.type_name(loss_fn)}")
+    if _checks.integer("epochs", epochs) < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    if val_every is not None and _checks.integer("val_every", val_every) < 1:
+        raise ValueError(f"val_every must be >= 1 (steps) or None, got {val_every}")
+    if patience is not None and _checks.integer("early_stopping_patience", patience) < 0:
+        raise ValueError(f"early_stopping_patience must be >= 0 or None, got {patience}")
+    if clip_grad_norm is not None:
+        _checks.positive("clip_grad_norm", clip_grad_norm)
+    if checkpoint_path is not None:
+        path = Path(checkpoint_path)
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "checkpoint_path is a directory", str(path))
+        if not path.parent.is_dir():
+            raise FileNotFoundError(errno.ENOENT, "the directory of checkpoint_path does not "
+                                    "exist", str(path.parent))
+
+
 def fit(model: Module, optimizer: Any, loss_fn: Callable, train_loader: Iterable,
         epochs: int = 1, val_loader: Iterable | None = None, scheduler: Any = None,
         scheduler_per_batch: bool = False, val_every: int | None = None,
@@ -75,6 +102,8 @@ def fit(model: Module, optimizer: Any, loss_fn: Callable, train_loader: Iterable
     every `val_every` steps too, recorded in history.validations).
     The best weights by validation loss are kept (and restored at the end if restore_best,
     written to checkpoint_path if given)."""
+    _check_fit_arguments(model, loss_fn, epochs, val_every, clip_grad_norm,
+                         early_stopping_patience, checkpoint_path)
     history, best_loss, best_state, waited = History(), math.inf, None, 0
     for epoch in range(1, epochs + 1):
         started, losses, correct, seen = time.perf_counter(), [], 0.0, 0

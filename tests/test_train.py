@@ -74,7 +74,10 @@ def test_command_errors_are_one_line(fake_mnist, capsys, monkeypatch):
         cli.main(["train", "--epochs", "0"])
     assert "--epochs and --batch-size must be >= 1" in capsys.readouterr().err
     assert cli.main(["evaluate", str(fake_mnist / "missing.ckpt")]) == 1
-    assert capsys.readouterr().err.strip().startswith("minigrad: error: no checkpoint at")
+    assert capsys.readouterr().err.strip().startswith(
+        "minigrad: error: [Errno 2] No such file or directory")
+    assert cli.main(["evaluate", str(fake_mnist)]) == 1  # a directory
+    assert capsys.readouterr().err.strip().startswith("minigrad: error: [Errno 21] Is a directory")
     (fake_mnist / "mnist_5k.npz").unlink()
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     assert cli.main(["train", "--epochs", "1", "--no-progress"]) == 1

@@ -6,17 +6,20 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from ..random import default_generator
+from ..nn import _checks
 from ..tensor import Tensor
 
 
 class Dataset:
-    """Anything with __getitem__(index) and __len__()."""
+    """Anything with __getitem__(index) and __len__(); subclasses define both."""
 
     def __getitem__(self, index: int) -> Any:
-        raise IndexError(index)
+        raise NotImplementedError(f"{type(self).__name__} must implement __getitem__ "
+                                  "(subclasses of Dataset define __getitem__ and __len__)")
 
     def __len__(self) -> int:
-        return 0
+        raise NotImplementedError(f"{type(self).__name__} must implement __len__ "
+                                  "(subclasses of Dataset define __getitem__ and __len__)")
 
 
 class TensorDataset(Dataset):
@@ -58,11 +61,22 @@ class DataLoader:
     def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, collate_fn: Callable | None = None,
                  generator: np.random.Generator | None = None) -> None:
+        if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+            raise TypeError(f"DataLoader needs a dataset with __getitem__ and __len__, got "
+                            f"{_checks.type_name(dataset)}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size!r}")
+        _checks.boolean("shuffle", shuffle)
+        _checks.boolean("drop_last", drop_last)
+        if collate_fn is not None and not callable(collate_fn):
+            raise TypeError(f"collate_fn must be callable or None, got "
+                            f"{_checks.type_name(collate_fn)}")
+        if generator is not None and not isinstance(generator, np.random.Generator):
+            raise TypeError(f"generator must be a numpy.random.Generator or None, got "
+                            f"{_checks.type_name(generator)}")
         if len(dataset) == 0:
             raise ValueError("DataLoader got an empty dataset: there is nothing to iterate over")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size}")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
         self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
 

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..random import default_generator
+from ..nn import _checks
 from ..tensor import Tensor
 
 
@@ -36,6 +37,10 @@ class MinMaxScaler(_Fitted):
     """x' = (x - min) / (max - min) per feature (column), into feature_range."""
 
     def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0)) -> None:
+        low, high = feature_range
+        if not _checks.number("feature_range[0]", low) < _checks.number("feature_range[1]", high):
+            raise ValueError(f"Minimum of desired feature range must be smaller than maximum, "
+                             f"got feature_range={feature_range!r}")
         self.feature_range, self.min_ = feature_range, None
 
     def fit(self, x: Any) -> MinMaxScaler:
@@ -72,6 +77,10 @@ class PCAWhitening(_Fitted):
     x' = (x - mean) U diag(1 / sqrt(lambda + eps)); n_components keeps the largest ones."""
 
     def __init__(self, n_components: int | None = None, eps: float = 1e-5) -> None:
+        if n_components is not None and _checks.integer("n_components", n_components) < 1:
+            raise ValueError(f"n_components must be >= 1 or None, got {n_components}")
+        if not _checks.number("eps", eps) >= 0:
+            raise ValueError(f"eps must be >= 0, got {eps}")
         self.n_components, self.eps, self.mean_ = n_components, eps, None
 
     def fit(self, x: Any) -> PCAWhitening:
@@ -103,6 +112,9 @@ class Compose:
 
     def __init__(self, transforms: Sequence[Callable]) -> None:
         self.transforms = list(transforms)
+        for transform in self.transforms:
+            if not callable(transform):
+                raise TypeError(f"Compose takes callables, got {_checks.type_name(transform)}")
 
     def __call__(self, batch: Any) -> np.ndarray:
         for transform in self.transforms:
@@ -114,6 +126,8 @@ class _Augmentation:
     """Base: per-image random parameters from `seed`'s generator or minigrad's; (N, C, H, W)."""
 
     def __init__(self, seed: int | None = None) -> None:
+        if seed is not None:
+            _checks.integer("seed", seed)
         self._rng = None if seed is None else np.random.default_rng(seed)
 
     @property
@@ -138,6 +152,8 @@ class RandomHorizontalFlip(_Augmentation):
 
     def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
         super().__init__(seed)
+        if not 0 <= _checks.number("p", p) <= 1:
+            raise ValueError(f"p is a probability and must be in [0, 1], got {p}")
         self.p = p
 
     def augment(self, image: np.ndarray) -> np.ndarray:
@@ -156,6 +172,8 @@ class RandomRotation(_Augmentation):
 
     def __init__(self, degrees: float, seed: int | None = None) -> None:
         super().__init__(seed)
+        if not _checks.number("degrees", degrees) >= 0:
+            raise ValueError(f"If degrees is a single number, it must be positive, got {degrees}")
         self.degrees = degrees
 
     def augment(self, image: np.ndarray) -> np.ndarray:
@@ -168,6 +186,8 @@ class RandomShift(_Augmentation):
 
     def __init__(self, max_shift: int, seed: int | None = None) -> None:
         super().__init__(seed)
+        if _checks.integer("max_shift", max_shift) < 0:
+            raise ValueError(f"max_shift must be >= 0 pixels, got {max_shift}")
         self.max_shift = max_shift
 
     def augment(self, image: np.ndarray) -> np.ndarray:
@@ -180,6 +200,9 @@ class RandomZoom(_Augmentation):
 
     def __init__(self, amount: float, seed: int | None = None) -> None:
         super().__init__(seed)
+        if not 0 <= _checks.number("amount", amount) < 1:
+            raise ValueError(f"amount must be in [0, 1) (zoom factors 1 - amount > 0), got "
+                             f"{amount}")
         self.amount = amount
 
     def augment(self, image: np.ndarray) -> np.ndarray:
@@ -195,6 +218,8 @@ class GaussianNoise(_Augmentation):
 
     def __init__(self, std: float, seed: int | None = None) -> None:
         super().__init__(seed)
+        if not _checks.number("std", std) >= 0:
+            raise ValueError(f"std must be >= 0, got {std}")
         self.std = std
 
     def augment(self, image: np.ndarray) -> np.ndarray:

@@ -4,10 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
-from .._validate import pair
 from ..creation import empty
 from ..tensor import Tensor
-from . import init
+from . import _checks, init
 from .module import Module, Parameter
 
 
@@ -18,10 +17,12 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair("kernel_size", kernel_size, 1)
-        self.stride, self.padding = pair("stride", stride, 1), pair("padding", padding, 0)
-        self.dilation = pair("dilation", dilation, 1)
+        self.in_channels = _checks.size("in_channels", in_channels)
+        self.out_channels = _checks.size("out_channels", out_channels)
+        self.kernel_size = _checks.window_pair("kernel_size", kernel_size, 1)
+        self.stride = _checks.window_pair("stride", stride, 1)
+        self.padding = _checks.window_pair("padding", padding, 0)
+        self.dilation = _checks.window_pair("dilation", dilation, 1)
         self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
@@ -33,6 +34,7 @@ class Conv2d(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("conv2d", input)
         return ops.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
@@ -43,8 +45,17 @@ class Conv2d(Module):
 
 
 class _Pool2d(Module):
+    """kernel_size, stride (default: the kernel size) and padding (at most half the kernel)."""
+
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
+        kernel = _checks.window_pair("kernel_size", kernel_size, 1)
+        if stride is not None:
+            _checks.window_pair("stride", stride, 1)
+        pad = _checks.window_pair("padding", padding, 0)
+        if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"padding={padding!r} and kernel_size={kernel_size!r}")
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def extra_repr(self) -> str:
@@ -55,6 +66,7 @@ class MaxPool2d(_Pool2d):
     """Max over kh x kw windows (stride defaults to the kernel size)."""
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("max_pool2d", input)
         return ops.max_pool2d(input, self.kernel_size, self.stride, self.padding)
 
 
@@ -62,6 +74,7 @@ class AvgPool2d(_Pool2d):
     """Mean over kh x kw windows, padding counted (stride defaults to the kernel size)."""
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("avg_pool2d", input)
         return ops.avg_pool2d(input, self.kernel_size, self.stride, self.padding)
 
 
@@ -70,9 +83,11 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim = _checks.integer("start_dim", start_dim)
+        self.end_dim = _checks.integer("end_dim", end_dim)
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("flatten", input)
         return ops.flatten(input, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from .. import ops
 from .._validate import dropout_probability
 from ..tensor import Tensor
+from . import _checks
 from .module import Module
 
 
@@ -21,6 +22,7 @@ class Dropout(_DropoutBase):
     """Inverted dropout: zero with probability p, scale the kept elements by 1/(1 - p)."""
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("dropout", input)
         return ops.dropout(input, self.p, self.training)
 
 
@@ -28,6 +30,7 @@ class AlphaDropout(_DropoutBase):
     """Dropout that keeps SELU's self-normalizing mean 0 and variance 1."""
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("alpha_dropout", input)
         return ops.alpha_dropout(input, self.p, self.training)
 
 
@@ -35,4 +38,5 @@ class GaussianDropout(_DropoutBase):
     """Multiplicative noise N(1, p / (1 - p)) (minigrad's addition, as Keras' GaussianDropout)."""
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("gaussian_dropout", input)
         return ops.gaussian_dropout(input, self.p, self.training)

@@ -4,11 +4,13 @@ seeded generator. Each function fills a tensor in place, outside the graph, and 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from ..random import default_generator
 from ..tensor import Tensor
+from . import _checks
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -22,6 +24,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
+        if param is not None and (isinstance(param, bool) or not isinstance(param, (int, float))):
+            raise ValueError(f"negative_slope {param!r} not a valid number")
         slope = 0.01 if param is None else param
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
@@ -31,11 +35,18 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """fan_in = size(1) * receptive field, fan_out = size(0) * receptive field (PyTorch's rule)."""
+    _target(tensor)
     if tensor.ndim < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 "
                          "dimensions")
     receptive_field = math.prod(tensor.shape[2:])
     return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+
+
+def _target(tensor: Any) -> None:
+    """TypeError unless tensor is a Tensor (checked before any random number is drawn)."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"nn.init fills a Tensor in place, got {_checks.type_name(tensor)}")
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
@@ -45,17 +56,25 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with U(a, b)."""
+    _target(tensor)
+    if not _checks.number("a", a) <= _checks.number("b", b):
+        raise RuntimeError(f"uniform_ expects a [from, to) range, but found from={a} > to={b}")
     return _fill(tensor, default_generator().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with N(mean, std^2) (the texts' fixed-variance init is normal_(w, 0, 0.01))."""
+    _target(tensor)
+    _checks.number("mean", mean)
+    if not _checks.number("std", std) >= 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill(tensor, default_generator().normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with val."""
-    return _fill(tensor, val)
+    _target(tensor)
+    return _fill(tensor, _checks.number("val", val))
 
 
 def zeros_(tensor: Tensor) -> Tensor:
@@ -105,6 +124,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
 def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, signs fixed by
     diag(R) so that it is uniformly distributed; trailing dims are flattened (PyTorch's rule)."""
+    _target(tensor)
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     rows = tensor.shape[0]
@@ -124,6 +144,11 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     """N(mean, std^2) truncated to [a, b], by the inverse CDF of a uniform draw (PyTorch's method)."""
     from scipy.special import erf, erfinv
 
+    _target(tensor)
+    if not _checks.number("std", std) > 0:
+        raise RuntimeError(f"trunc_normal_ expects std > 0, but found std {std}")
+    if not _checks.number("a", a) <= _checks.number("b", b):
+        raise RuntimeError(f"trunc_normal_ expects a <= b, but found a={a} > b={b}")
     low, high = (1 + erf((a - mean) / std / math.sqrt(2))) / 2, \
         (1 + erf((b - mean) / std / math.sqrt(2))) / 2
     u = default_generator().uniform(2 * low - 1, 2 * high - 1, tensor.shape)

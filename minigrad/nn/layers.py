@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
+from .._validate import activation_code
 from ..creation import empty
 from ..tensor import Tensor
-from . import init
+from . import _checks, init
 from .activation import LeakyReLU, ReLU
 from .module import Module, Parameter
 
@@ -20,7 +21,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = _checks.size("in_features", in_features)
+        self.out_features = _checks.size("out_features", out_features)
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_features, dtype=dtype))
@@ -32,6 +34,7 @@ class Linear(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("linear", input)
         return ops.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -45,10 +48,12 @@ class FusedLinear(Linear):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  activation: str = "relu", negative_slope: float = 0.01, dtype: Any = None) -> None:
+        activation_code(activation, _checks.number("negative_slope", negative_slope))
         super().__init__(in_features, out_features, bias, dtype)
         self.activation, self.negative_slope = activation, negative_slope
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("fused_linear", input)
         return ops.fused_linear(input, self.weight, self.bias, self.activation,
                                 self.negative_slope)
 
@@ -105,6 +110,7 @@ class Sequential(_Container):
                 input = module(input)
                 i += 1
             else:
+                _checks.tensor_input("linear", input)
                 input = ops.fused_linear(input, module.weight, module.bias, *fused)
                 i += 2
         return input

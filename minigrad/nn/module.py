@@ -13,6 +13,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
+from ._checks import type_name
 
 
 class Parameter(Tensor):
@@ -92,7 +93,21 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_new_name(self, kind: str, name: Any, store: dict) -> None:
+        """PyTorch's rules for a registered name: a str, not empty, without a dot, and not
+        already an attribute of another kind (TypeError, KeyError)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string. Got {type_name(name)}")
+        if name == "" or "." in name:
+            raise KeyError(f"{kind} name can't be empty or contain \".\", got: {name!r}")
+        if hasattr(self, name) and name not in store:
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_new_name("parameter", name, self._parameters)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type_name(param)}' object to parameter '{name}' "
+                            "(Parameter or None required)")
         if param is None:
             self._parameters[name] = None
         else:
@@ -100,12 +115,19 @@ class Module:
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is state (in state_dict if persistent) but not a parameter."""
+        self._check_new_name("buffer", name, self._buffers)
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type_name(tensor)}' object to buffer '{name}' "
+                            "(Tensor or None required)")
         self._forget(name)
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type_name(module)} is not a Module subclass")
+        self._check_new_name("module", name, self._modules)
         if module is None:
             self._modules[name] = None
         else:
@@ -167,6 +189,8 @@ class Module:
 
     # ------------------------------------------------------------------ modes and helpers
     def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be boolean, got {mode!r}")
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
@@ -198,6 +222,8 @@ class Module:
     def to(self, dtype: Any) -> Module:
         """Cast floating-point parameters and buffers to dtype, in place."""
         dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
             if t.data.dtype.kind == "f":
                 t.data = t.data.astype(dtype)
@@ -231,6 +257,9 @@ class Module:
         Every key, shape and dtype kind is checked before anything is copied, so a failed load
         leaves the module exactly as it was.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like (a mapping of names to "
+                            f"tensors), got {type_name(state_dict)}")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -243,6 +272,10 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            if not isinstance(value, (Tensor, np.ndarray, np.generic)):
+                problems.append(f"expected a Tensor or numpy.ndarray for {key!r}, got "
+                                f"{type_name(value)}")
+                continue
             array = np.asarray(value.data if isinstance(value, Tensor) else value)
             if array.shape != target.data.shape:
                 problems.append(f"size mismatch for {key!r}: the checkpoint has shape "

@@ -8,6 +8,7 @@ import numpy as np
 from .. import ops
 from ..creation import ones, tensor, zeros
 from ..tensor import Tensor
+from . import _checks
 from .module import Module, Parameter
 
 
@@ -23,7 +24,11 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.num_features = _checks.size("num_features", num_features)
+        self.eps = _checks.positive("eps", eps)
+        if momentum is not None:
+            _checks.number("momentum", momentum)
+        self.momentum = momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(ones(num_features, dtype=dtype))
@@ -52,6 +57,7 @@ class _BatchNorm(Module):
                              f"input of shape {input.shape}")
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("batch_norm", input)
         self._check_input_dim(input)
         use_batch_stats = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
@@ -83,15 +89,21 @@ class BatchNorm2d(_BatchNorm):
     expected_dims = (4,)
 
 
+def _normalized_shape(value: Any) -> tuple[int, ...]:
+    """An int or a sequence of ints (sizes >= 0) as a tuple."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_checks.size("normalized_shape", size) for size in value)
+    return (_checks.size("normalized_shape", value),)
+
+
 class LayerNorm(Module):
     """Layer normalization over the trailing dims given by normalized_shape."""
 
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
-            normalized_shape)
-        self.normalized_shape, self.eps = shape, eps
+        shape = _normalized_shape(normalized_shape)
+        self.normalized_shape, self.eps = shape, _checks.positive("eps", eps)
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(ones(*shape, dtype=dtype))
@@ -104,6 +116,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input: Tensor) -> Tensor:
+        _checks.tensor_input("layer_norm", input)
         return ops.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:

@@ -11,6 +11,9 @@ from ...tensor import Tensor
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    if not all(isinstance(p, Tensor) for p in params):
+        raise TypeError("parameters must be a Tensor or an iterable of Tensors, got "
+                        f"{sorted({type(p).__name__ for p in params})}")
     return [p.grad.data for p in params if p.grad is not None]
 
 
@@ -22,10 +25,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     is the norm of all gradients concatenated); each g is multiplied by
     min(1, max_norm / (total + 1e-6)). Returns the total norm before clipping.
     """
+    max_norm, norm_type = float(max_norm), float(norm_type)  # ValueError for 'a', as PyTorch
     grads = _grads(parameters)
     if not grads:
         return tensor(0.0)
-    norm_type = float(norm_type)
     norms = np.array([np.linalg.norm(g.ravel(), norm_type) for g in grads])
     total = float(np.linalg.norm(norms, norm_type))
     if error_if_nonfinite and not np.isfinite(total):
@@ -41,5 +44,6 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element in place to [-clip_value, clip_value]."""
+    clip_value = float(clip_value)
     for g in _grads(parameters):
         np.clip(g, -clip_value, clip_value, out=g)
