@@ -8,24 +8,10 @@ from __future__ import annotations
 import numbers
 from typing import Any, Sequence
 
+from ..ops._util import tensor_input, type_name  # noqa: F401  (the modules' input check)
 from ..tensor import Tensor
 
 REDUCTIONS = ("none", "mean", "sum")
-
-
-def type_name(value: Any) -> str:
-    """`numpy.ndarray`, `list`, `NoneType`: how PyTorch's messages name a type."""
-    kind = type(value)
-    package = kind.__module__.split(".")[0]
-    return kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
-
-
-def tensor_input(function: str, value: Any, name: str = "input", position: int = 1) -> None:
-    """TypeError unless value is a Tensor (PyTorch: `linear(): argument 'input' (position 1)
-    must be Tensor, not numpy.ndarray`); wrap arrays with mg.tensor or mg.from_numpy."""
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{function}(): argument '{name}' (position {position}) must be Tensor, "
-                        f"not {type_name(value)}")
 
 
 def integer(name: str, value: Any) -> int:

@@ -34,7 +34,6 @@ class Linear(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        _checks.tensor_input("linear", input)
         return ops.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -53,7 +52,6 @@ class FusedLinear(Linear):
         self.activation, self.negative_slope = activation, negative_slope
 
     def forward(self, input: Tensor) -> Tensor:
-        _checks.tensor_input("fused_linear", input)
         return ops.fused_linear(input, self.weight, self.bias, self.activation,
                                 self.negative_slope)
 
@@ -110,7 +108,6 @@ class Sequential(_Container):
                 input = module(input)
                 i += 1
             else:
-                _checks.tensor_input("linear", input)
                 input = ops.fused_linear(input, module.weight, module.bias, *fused)
                 i += 2
         return input

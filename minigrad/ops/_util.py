@@ -3,6 +3,23 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from ..tensor import Tensor
+
+
+def type_name(value: Any) -> str:
+    """`numpy.ndarray`, `list`, `NoneType`: how PyTorch's messages name a type."""
+    kind = type(value)
+    package = kind.__module__.split(".")[0]
+    return kind.__qualname__ if package == "builtins" else f"{package}.{kind.__qualname__}"
+
+
+def tensor_input(function: str, value: Any, name: str = "input", position: int = 1) -> None:
+    """TypeError unless value is a Tensor (PyTorch: `linear(): argument 'input' (position 1)
+    must be Tensor, not numpy.ndarray`); wrap arrays with mg.tensor or mg.from_numpy."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{function}(): argument '{name}' (position {position}) must be Tensor, "
+                        f"not {type_name(value)}")
+
 
 def needs(ctx: Any, i: int) -> bool:
     """Does backward have to produce the gradient of positional input i?"""

@@ -12,7 +12,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import kept_for_each_other, needs
+from ._util import kept_for_each_other, needs, tensor_input
 
 
 class Matmul(Function):
@@ -95,11 +95,7 @@ mm = matmul
 
 def _linear(input: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
             negative_slope: float) -> Tensor:
-    if not isinstance(input, Tensor):  # an ndarray's .data below would be a memoryview
-        kind = type(input)
-        given = (kind.__name__ if kind.__module__ == "builtins"
-                 else f"{kind.__module__}.{kind.__name__}")
-        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not {given}")
+    tensor_input("linear", input)  # an ndarray's .data below would be a memoryview
     x, w = input.data, weight.data  # the arrays: cheaper to inspect than the Tensor properties
     if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
