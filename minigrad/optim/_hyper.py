@@ -19,7 +19,9 @@ def _shown(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
-def _real(name: str, value: Any, expected: str, inside: Callable[[Any], bool]) -> None:
+def real(name: str, value: Any, expected: str, inside: Callable[[Any], bool]) -> None:
+    """TypeError unless value is a real number, ValueError unless inside(value); `expected`
+    describes both ("a float in (0, 1]")."""
     if not is_real(value):
         raise TypeError(f"{name} must be {expected}, got {_shown(value)}")
     if not inside(value):
@@ -27,23 +29,23 @@ def _real(name: str, value: Any, expected: str, inside: Callable[[Any], bool]) -
 
 
 def non_negative(name: str, value: Any) -> None:
-    _real(name, value, "a non-negative float", lambda x: 0.0 <= x)
+    real(name, value, "a non-negative float", lambda x: 0.0 <= x)
 
 
 def positive(name: str, value: Any) -> None:
-    _real(name, value, "a positive float", lambda x: 0.0 < x < float("inf"))
+    real(name, value, "a positive float", lambda x: 0.0 < x < float("inf"))
 
 
 def unit_interval(name: str, value: Any) -> None:
-    _real(name, value, "a float in [0, 1]", lambda x: 0.0 <= x <= 1.0)
+    real(name, value, "a float in [0, 1]", lambda x: 0.0 <= x <= 1.0)
 
 
 def below_one(name: str, value: Any) -> None:
-    _real(name, value, "a float in [0, 1)", lambda x: 0.0 <= x < 1.0)
+    real(name, value, "a float in [0, 1)", lambda x: 0.0 <= x < 1.0)
 
 
 def any_real(name: str, value: Any) -> None:
-    _real(name, value, "a finite float", lambda x: abs(x) < float("inf"))
+    real(name, value, "a finite float", lambda x: abs(x) < float("inf"))
 
 
 def flag(name: str, value: Any) -> None:
@@ -63,11 +65,13 @@ def betas(name: str, value: Any) -> None:
 
 
 def integer(name: str, value: Any, minimum: int) -> None:
-    """A Python or NumPy int >= minimum."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {_shown(value)}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    """A Python or NumPy int >= minimum. A float is a ValueError (a number, but not a count),
+    as in PyTorch's OneCycleLR; anything else a TypeError."""
+    expected = f"an int >= {minimum}"
+    if not is_real(value):
+        raise TypeError(f"{name} must be {expected}, got {_shown(value)}")
+    if not isinstance(value, (int, np.integer)) or not value >= minimum:
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
 
 
 def choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:

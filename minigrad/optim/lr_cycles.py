@@ -46,9 +46,15 @@ class CyclicLR(LRScheduler):
         if step_size_down is not None:
             _hyper.positive("step_size_down", step_size_down)
         _hyper.choice("scale_mode", scale_mode, ("cycle", "iterations"))
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"mode is invalid and scale_fn is None: mode must be one of "
+                             f"('triangular', 'triangular2', 'exp_range'), got {mode!r}")
         _hyper.flag("cycle_momentum", cycle_momentum)
         if scale_fn is not None and not callable(scale_fn):
             raise TypeError(f"scale_fn must be a function or None, got {scale_fn!r}")
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self._key = _momentum_key(optimizer)
         groups = optimizer.param_groups
         if last_epoch == -1:
             for group in groups:
@@ -57,8 +63,6 @@ class CyclicLR(LRScheduler):
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size, self.step_ratio = up + down, up / (up + down)
-        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError("mode is invalid and scale_fn is None")
         self.mode, self.gamma = mode, gamma
         if scale_fn is None:
             self.scale_fn = {"triangular": lambda x: 1.0, "triangular2": lambda x: 1 / 2 ** (x - 1),
@@ -66,9 +70,7 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         else:
             self.scale_fn, self.scale_mode = scale_fn, scale_mode
-        self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self._key = _momentum_key(optimizer)
             self.base_momentums, self.max_momentums = [base_momentum] * len(groups), \
                 [max_momentum] * len(groups)
             if last_epoch == -1:

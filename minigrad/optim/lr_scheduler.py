@@ -183,11 +183,8 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
-        _hyper.unit_interval("start_factor", start_factor)
+        _hyper.real("start_factor", start_factor, "a float in (0, 1]", lambda x: 0.0 < x <= 1.0)
         _hyper.unit_interval("end_factor", end_factor)
-        if start_factor == 0:
-            raise ValueError("start_factor must be a float in (0, 1] (the first lr is "
-                             "base_lr * start_factor), got 0")
         _hyper.integer("total_iters", total_iters, 1)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, \
             total_iters
