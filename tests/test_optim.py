@@ -238,6 +238,7 @@ def test_zero_fill_clears_to_positive_zero_on_both_backends(dtype):
     (np.ones((2, 3), np.float32), ValueError),              # not 1-D
     (np.ones(3, np.int32), TypeError),                      # not a float array
     ([1.0, 2.0], TypeError),                                # not an ndarray
+    (None, TypeError),                                      # nothing
 ])
 def test_zero_fill_rejects_what_it_cannot_clear_in_place(array, error):
     for module in (compiled, twin):

@@ -187,3 +187,21 @@ def test_cycling_momentum_of_an_optimizer_without_one_changes_nothing(make):
     with pytest.raises(ValueError, match="must support momentum or beta1"):
         make(optimizer)
     assert optimizer.param_groups == before
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda p: optim.SGD(p[0], lr=0.1), TypeError, "iterable of Tensors or dicts, but got a Tensor"),
+    (lambda p: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
+    (lambda p: optim.SGD([p[0], p[0]], lr=0.1), ValueError, "more than one parameter group"),
+    (lambda p: optim.SGD([mg.ones(3)], lr=0.1), ValueError, "leaf Tensors that require grad"),
+    (lambda p: optim.SGD(p, lr=0.1).add_param_group(p), TypeError,
+     "param_group must be a dict, got list"),
+    (lambda p: optim.SGD(p, lr=0.1).add_param_group({"lr": 0.1}), ValueError,
+     r"must have the key 'params', got keys \['lr'\]"),
+    (lambda p: optim.GradientNoise(optim.SGD(p, lr=0.1), eta=NAN), ValueError,
+     "eta must be a non-negative float, got nan"),
+    (lambda p: optim.GradientNoise(p), TypeError, "GradientNoise wraps an Optimizer, got list"),
+])
+def test_bad_parameters_and_groups_raise(make, error, message):
+    with pytest.raises(error, match=message):
+        make(parameter())

@@ -115,9 +115,11 @@ class Optimizer:
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group (a dict with 'params' and optional per-group options)."""
-        if not isinstance(param_group, dict) or "params" not in param_group:
-            raise TypeError(f"a param group must be a dict with key 'params', got "
-                            f"{type(param_group).__name__}")
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"param_group must have the key 'params', got keys "
+                             f"{sorted(param_group)}")
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
