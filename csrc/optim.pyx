@@ -8,8 +8,13 @@
 # - Elementwise: prange over chunks of CHUNK elements with a static schedule; each chunk is a
 #   plain function over pointers (locals stay locals and the loops vectorize). No element
 #   depends on another, so results are identical for any thread count.
-# - The def wrappers validate (minigrad._validate.optimizer_arrays, shared with the twin:
-#   dtypes, shapes, contiguity, no overlap with the parameters) with the GIL held.
+# - The def wrappers validate every array the options need before any pointer is taken
+#   (minigrad._validate.optimizer_arrays, shared with the twin, so both reject the same inputs
+#   with the same messages: type, dtype, length, contiguity, writeability, no overlap), then
+#   _launch takes them as `not None` memoryviews; states the options do not use are replaced by
+#   empty arrays whose pointer is NULL and never read.
+# - NaN and inf pass through every update as through the twin's NumPy expressions; the AMSGrad
+#   maximum is np.maximum's (NaN in either operand is kept).
 # - zero_fill clears a gradient arena with one memset (all-zero bytes are +0.0): libc's memset
 #   writes large buffers with streaming stores, 2-3x faster than an element loop here.
 from cython cimport floating
@@ -19,7 +24,7 @@ from libc.string cimport memset
 
 import numpy as np
 
-from minigrad._validate import optimizer_arrays, writeable_vector
+from minigrad._validate import UNUSED, optimizer_arrays, writeable_vector
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -43,7 +48,7 @@ cdef inline floating _grad(const floating* p, const floating* g, Py_ssize_t i,
 
 cdef void _sgd_chunk(floating* p, const floating* g, floating* buf, Py_ssize_t start,
                      Py_ssize_t stop, Hyper h) noexcept nogil:
-    # a = momentum, b = dampening; flag1 = nesterov, flag2 = first step (buffer = d)
+    # a = momentum, b = dampening; flag1 = nesterov, flag2 = new buffer (buffer = d)
     cdef Py_ssize_t i
     cdef floating d, momentum = <floating>h.a, keep = <floating>(1 - h.b), lr = <floating>h.lr
     for i in range(start, stop):
@@ -78,7 +83,8 @@ cdef void _adam_chunk(floating* p, const floating* g, floating* m, floating* v, 
         v[i] = v[i] * b2 + w2 * d * d
         second = v[i]
         if h.flag1:
-            vmax[i] = vmax[i] if vmax[i] >= second else second
+            # np.maximum's rule: the first unless the second is larger, NaN in either kept
+            vmax[i] = vmax[i] if vmax[i] > second or vmax[i] != vmax[i] else second
             second = vmax[i]
         denom = <floating>sqrt(second)  # rounded to the data's type before it is used
         denom = denom / root + eps
@@ -172,60 +178,68 @@ cdef void _run(int kind, floating[::1] p, const floating[::1] g, floating[::1] s
             _adadelta_chunk(&p[0], &g[0], &s1[0], &s2[0], start, stop, h)
 
 
-def _dispatch(int kind, param, grad, states, Hyper h, double x=0, double y=0):
-    if param.shape[0] == 0:
-        return
+def _launch(int kind, floating[::1] p not None, const floating[::1] g not None,
+            floating[::1] s1 not None, floating[::1] s2 not None, floating[::1] s3 not None,
+            Hyper h, double x, double y):
+    # The validated arrays as memoryviews (None can never reach a pointer), then the update.
+    cdef int threads = get_num_threads() if p.shape[0] >= PARALLEL_MIN else 1
+    _run(kind, p, g, s1, s2, s3, h, x, y, threads)
+
+
+cdef _dispatch(int kind, param, grad, states, Hyper h, double x=0, double y=0):
+    # States the options do not use (UNUSED) become empty arrays, never dereferenced.
     empty = np.empty(0, param.dtype)
-    s1, s2, s3 = [empty if s is None else s for s in states]
-    threads = get_num_threads() if param.shape[0] >= PARALLEL_MIN else 1
-    if param.dtype == np.float32:
-        _run[float](kind, param, grad, s1, s2, s3, h, x, y, threads)
-    else:
-        _run[double](kind, param, grad, s1, s2, s3, h, x, y, threads)
+    s1, s2, s3 = [empty if s is UNUSED else s for s in states]
+    _launch(kind, param, grad, s1, s2, s3, h, x, y)
 
 
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
-             maximize, first_step):
-    """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); buffer = g at first."""
-    optimizer_arrays(param, grad, momentum_buffer if momentum != 0 else None)
-    cdef Hyper h = Hyper(lr, momentum, dampening, 0, weight_decay, nesterov, first_step,
+             maximize, new_buffer):
+    """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); a new buffer (one the
+    parameters have not used before) starts as d, PyTorch's clone of the gradient."""
+    buffer = momentum_buffer if momentum != 0 else UNUSED
+    optimizer_arrays(param, grad, momentum_buffer=buffer)
+    cdef Hyper h = Hyper(lr, momentum, dampening, 0, weight_decay, nesterov, new_buffer,
                          maximize)
-    _dispatch(0, param, grad, (momentum_buffer if momentum != 0 else None, None, None), h)
+    _dispatch(0, param, grad, (buffer, UNUSED, UNUSED), h)
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
               weight_decay, amsgrad, maximize, decoupled):
     """Adam (decoupled=False: L2 added to the gradient) or AdamW (decoupled: p *= 1 - lr wd)."""
-    optimizer_arrays(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None)
+    maximum = max_exp_avg_sq if amsgrad else UNUSED
+    optimizer_arrays(param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq,
+                     max_exp_avg_sq=maximum)
     cdef Hyper h = Hyper(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize)
-    _dispatch(1, param, grad, (exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None), h,
+    _dispatch(1, param, grad, (exp_avg, exp_avg_sq, maximum), h,
               lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5)
 
 
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
                  weight_decay, momentum, centered, maximize):
     """RMSprop: v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v - centered mean^2) + eps)."""
-    optimizer_arrays(param, grad, square_avg, grad_avg if centered else None,
-                     momentum_buffer if momentum > 0 else None)
+    average = grad_avg if centered else UNUSED
+    buffer = momentum_buffer if momentum > 0 else UNUSED
+    optimizer_arrays(param, grad, square_avg=square_avg, grad_avg=average,
+                     momentum_buffer=buffer)
     cdef Hyper h = Hyper(lr, alpha, momentum, eps, weight_decay, centered, False, maximize)
-    _dispatch(2, param, grad, (square_avg, grad_avg if centered else None,
-                               momentum_buffer if momentum > 0 else None), h)
+    _dispatch(2, param, grad, (square_avg, average, buffer), h)
 
 
 def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize):
     """AdaGrad: s += g^2, p -= lr_t g / (sqrt(s) + eps), lr_t = lr / (1 + (step - 1) lr_decay)."""
-    optimizer_arrays(param, grad, state_sum)
+    optimizer_arrays(param, grad, state_sum=state_sum)
     cdef Hyper h = Hyper(lr / (1 + (step - 1) * lr_decay), 0, 0, eps, weight_decay, False,
                          False, maximize)
-    _dispatch(3, param, grad, (state_sum, None, None), h)
+    _dispatch(3, param, grad, (state_sum, UNUSED, UNUSED), h)
 
 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
     """AdaDelta: v = rho v + (1-rho) g^2, d = sqrt(u + eps) / sqrt(v + eps) g,
     u = rho u + (1-rho) d^2, p -= lr d."""
-    optimizer_arrays(param, grad, square_avg, acc_delta)
+    optimizer_arrays(param, grad, square_avg=square_avg, acc_delta=acc_delta)
     cdef Hyper h = Hyper(lr, rho, 0, eps, weight_decay, False, False, maximize)
-    _dispatch(4, param, grad, (square_avg, acc_delta, None), h)
+    _dispatch(4, param, grad, (square_avg, acc_delta, UNUSED), h)
 
 
 cdef void _zero(floating[::1] a) noexcept nogil:

@@ -166,19 +166,49 @@ def writeable_vector(name: str, array: Any) -> np.ndarray:
     return array
 
 
-def optimizer_arrays(param: Any, *others: Any) -> None:
-    """param and its gradient/state arrays: contiguous 1-D arrays of one float dtype and length,
-    none overlapping param in memory (an in-place update must not read what it writes)."""
-    writeable_vector("param", param)
-    for other in others:
-        if other is None:
-            continue
-        float_array("optimizer array", other, 1, param.dtype)
-        if other.shape != param.shape or not other.flags.c_contiguous:
-            raise ValueError(f"optimizer arrays must be contiguous with param's shape "
-                             f"{param.shape}, got {other.shape}")
-        if np.may_share_memory(param, other):
-            raise ValueError("optimizer state or gradient overlaps the parameters in memory")
+UNUSED = object()  # an optimizer state array that the update's options do not read
+
+
+def _optimizer_array(name: str, array: Any, param: np.ndarray, written: bool) -> None:
+    """One array of an optimizer update: a C-contiguous 1-D ndarray of param's dtype and length,
+    writeable if the update writes it. None or a non-array is a TypeError naming the argument."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype != param.dtype:
+        raise TypeError(f"{name} must have param's dtype {param.dtype}, got {array.dtype}")
+    if array.shape != param.shape:
+        raise ValueError(f"{name} must have param's shape {param.shape}, got {array.shape}")
+    if not array.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous (the update reads it as one flat buffer)")
+    if written and not array.flags.writeable:
+        raise ValueError(f"{name} must be writeable (the update writes it in place)")
+
+
+def optimizer_arrays(param: Any, grad: Any, **states: Any) -> None:
+    """The arrays of one fused optimizer update: param (written), grad (read) and the named state
+    arrays (written) that the update's options need; a state passed as UNUSED is not read and
+    not checked. Each array is a C-contiguous 1-D ndarray of param's float dtype and length, and
+    no two overlap in memory (an in-place update must not read what it writes). O(number of
+    arrays): no element is looked at."""
+    if not isinstance(param, np.ndarray):
+        raise TypeError(f"param must be a numpy.ndarray, got {type(param).__name__}")
+    if param.dtype != FLOAT_DTYPES[0] and param.dtype != FLOAT_DTYPES[1]:
+        raise TypeError(f"param must be float32 or float64, got {param.dtype}")
+    if param.ndim != 1:
+        raise ValueError(f"param must be 1-D (a flat parameter buffer), got shape {param.shape}")
+    _optimizer_array("param", param, param, written=True)
+    _optimizer_array("grad", grad, param, written=False)
+    arrays = {"param": param, "grad": grad}
+    for name, array in states.items():
+        if array is not UNUSED:
+            _optimizer_array(name, array, param, written=True)
+            arrays[name] = array
+    names = list(arrays)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            if np.may_share_memory(arrays[first], arrays[second]):
+                raise ValueError(f"{second} overlaps {first} in memory (an in-place update must "
+                                 f"not read what it writes)")
 
 
 def pool_geometry(input_size: tuple, kernel_size: Any, stride: Any, padding: Any) -> tuple:

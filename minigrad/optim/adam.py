@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from . import _hyper
 from .optimizer import Optimizer
 
 
@@ -12,29 +13,26 @@ class Adam(Optimizer):
     weight_decay adds wd p to g (L2); AdamW instead scales p by 1 - lr wd (decoupled)."""
 
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    option_checks = {**Optimizer.option_checks, "eps": _hyper.non_negative,
+                     "betas": _hyper.betas, "amsgrad": _hyper.flag}
     decoupled = False
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, maximize: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
 
-    def _validate(self, group: dict) -> None:
-        super()._validate(group)
-        for i, beta in enumerate(group["betas"]):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-
     def _state_fills(self, group: dict) -> dict[str, float]:
+        # amsgrad turned on after some steps starts v_max at 0 (PyTorch raises a KeyError)
         names = self.state_names if group["amsgrad"] else self.state_names[:2]
         return {name: 0.0 for name in names}
 
     def _update(self, arena, run, group) -> None:
         param, grad, m, v, v_max = self._slices(arena, run, *self.state_names)
         beta1, beta2 = group["betas"]
-        self._kernel(arena).adam_step(param, grad, m, v, v_max, run[2], group["lr"], beta1,
+        self._kernel(arena).adam_step(param, grad, m, v, v_max, run.step, group["lr"], beta1,
                                       beta2, group["eps"], group["weight_decay"],
                                       group["amsgrad"], group["maximize"], self.decoupled)
 

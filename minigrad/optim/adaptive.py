@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from . import _hyper
 from .optimizer import Optimizer
 
 
@@ -11,6 +12,9 @@ class RMSprop(Optimizer):
     p -= lr g / (sqrt(v') + eps), or through a momentum buffer b = momentum b + g / (...)."""
 
     state_names = ("square_avg", "momentum_buffer", "grad_avg")
+    option_checks = {**Optimizer.option_checks, "eps": _hyper.non_negative,
+                     "alpha": _hyper.unit_interval, "momentum": _hyper.non_negative,
+                     "centered": _hyper.flag}
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
@@ -18,14 +22,9 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
-    def _validate(self, group: dict) -> None:
-        super()._validate(group)
-        if not 0.0 <= group["momentum"]:
-            raise ValueError(f"Invalid momentum value: {group['momentum']}")
-        if not 0.0 <= group["alpha"]:
-            raise ValueError(f"Invalid alpha value: {group['alpha']}")
-
     def _state_fills(self, group: dict) -> dict[str, float]:
+        # momentum or centered turned on after some steps start their buffer at 0 (PyTorch
+        # raises a KeyError)
         fills = {"square_avg": 0.0}
         if group["momentum"] > 0:
             fills["momentum_buffer"] = 0.0
@@ -44,6 +43,9 @@ class Adagrad(Optimizer):
     """s += g^2;  p -= lr / (1 + (t-1) lr_decay) * g / (sqrt(s) + eps)."""
 
     state_names = ("sum",)
+    option_checks = {**Optimizer.option_checks, "eps": _hyper.non_negative,
+                     "lr_decay": _hyper.non_negative,
+                     "initial_accumulator_value": _hyper.non_negative}
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
@@ -52,20 +54,12 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
-    def _validate(self, group: dict) -> None:
-        super()._validate(group)
-        if not 0.0 <= group["lr_decay"]:
-            raise ValueError(f"Invalid lr_decay value: {group['lr_decay']}")
-        if not 0.0 <= group["initial_accumulator_value"]:
-            raise ValueError(f"Invalid initial_accumulator_value value: "
-                             f"{group['initial_accumulator_value']}")
-
     def _state_fills(self, group: dict) -> dict[str, float]:
         return {"sum": group["initial_accumulator_value"]}
 
     def _update(self, arena, run, group) -> None:
         param, grad, total = self._slices(arena, run, "sum")
-        self._kernel(arena).adagrad_step(param, grad, total, run[2], group["lr"],
+        self._kernel(arena).adagrad_step(param, grad, total, run.step, group["lr"],
                                          group["lr_decay"], group["eps"], group["weight_decay"],
                                          group["maximize"])
 
@@ -75,16 +69,13 @@ class Adadelta(Optimizer):
     p -= lr d."""
 
     state_names = ("square_avg", "acc_delta")
+    option_checks = {**Optimizer.option_checks, "eps": _hyper.non_negative,
+                     "rho": _hyper.unit_interval}
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
                  eps: float = 1e-6, weight_decay: float = 0, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
-
-    def _validate(self, group: dict) -> None:
-        super()._validate(group)
-        if not 0.0 <= group["rho"] <= 1.0:
-            raise ValueError(f"Invalid rho value: {group['rho']}")
 
     def _state_fills(self, group: dict) -> dict[str, float]:
         return {"square_avg": 0.0, "acc_delta": 0.0}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from .lr_scheduler import LRScheduler
+from . import _hyper
+from .lr_scheduler import LRScheduler, require_optimizer
 from .optimizer import Optimizer
 
 
@@ -37,6 +38,23 @@ class CyclicLR(LRScheduler):
                  scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
                  cycle_momentum: bool = True, base_momentum: float = 0.8,
                  max_momentum: float = 0.9, last_epoch: int = -1) -> None:
+        require_optimizer(optimizer)
+        for name, value in (("base_lr", base_lr), ("max_lr", max_lr), ("gamma", gamma),
+                            ("base_momentum", base_momentum), ("max_momentum", max_momentum)):
+            _hyper.non_negative(name, value)
+        _hyper.positive("step_size_up", step_size_up)
+        if step_size_down is not None:
+            _hyper.positive("step_size_down", step_size_down)
+        _hyper.choice("scale_mode", scale_mode, ("cycle", "iterations"))
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"mode is invalid and scale_fn is None: mode must be one of "
+                             f"('triangular', 'triangular2', 'exp_range'), got {mode!r}")
+        _hyper.flag("cycle_momentum", cycle_momentum)
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"scale_fn must be a function or None, got {scale_fn!r}")
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self._key = _momentum_key(optimizer)
         groups = optimizer.param_groups
         if last_epoch == -1:
             for group in groups:
@@ -45,8 +63,6 @@ class CyclicLR(LRScheduler):
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size, self.step_ratio = up + down, up / (up + down)
-        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
-            raise ValueError("mode is invalid and scale_fn is None")
         self.mode, self.gamma = mode, gamma
         if scale_fn is None:
             self.scale_fn = {"triangular": lambda x: 1.0, "triangular2": lambda x: 1 / 2 ** (x - 1),
@@ -54,9 +70,7 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         else:
             self.scale_fn, self.scale_mode = scale_fn, scale_mode
-        self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self._key = _momentum_key(optimizer)
             self.base_momentums, self.max_momentums = [base_momentum] * len(groups), \
                 [max_momentum] * len(groups)
             if last_epoch == -1:
@@ -90,17 +104,24 @@ class OneCycleLR(LRScheduler):
                  max_momentum: float = 0.95, div_factor: float = 25.0,
                  final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1) -> None:
+        require_optimizer(optimizer)
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError("You must define either total_steps OR (epochs AND "
                                  "steps_per_epoch)")
+            _hyper.integer("epochs", epochs, 1)
+            _hyper.integer("steps_per_epoch", steps_per_epoch, 1)
             total_steps = epochs * steps_per_epoch
-        if total_steps <= 0 or not 0 <= pct_start <= 1:
-            raise ValueError(f"Expected positive total_steps and pct_start in [0, 1], got "
-                             f"{total_steps} and {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
-                             f"{anneal_strategy}")
+        _hyper.integer("total_steps", total_steps, 1)
+        for name, value in (("max_lr", max_lr), ("base_momentum", base_momentum),
+                            ("max_momentum", max_momentum)):
+            _hyper.non_negative(name, value)
+        _hyper.positive("div_factor", div_factor)
+        _hyper.positive("final_div_factor", final_div_factor)
+        _hyper.unit_interval("pct_start", pct_start)
+        _hyper.choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
+        _hyper.flag("cycle_momentum", cycle_momentum)
+        _hyper.flag("three_phase", three_phase)
         self.total_steps, self.anneal_strategy = total_steps, anneal_strategy
         initial = max_lr / div_factor
         low = initial / final_div_factor
@@ -155,11 +176,14 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float = 0, eps: float = 1e-8) -> None:
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        if mode not in ("min", "max") or threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"mode must be 'min' or 'max' and threshold_mode 'rel' or 'abs', "
-                             f"got {mode!r} and {threshold_mode!r}")
+        require_optimizer(optimizer)
+        _hyper.below_one("factor", factor)
+        _hyper.choice("mode", mode, ("min", "max"))
+        _hyper.choice("threshold_mode", threshold_mode, ("rel", "abs"))
+        _hyper.integer("patience", patience, 0)
+        _hyper.integer("cooldown", cooldown, 0)
+        for name, value in (("threshold", threshold), ("min_lr", min_lr), ("eps", eps)):
+            _hyper.non_negative(name, value)
         self.optimizer, self.mode, self.factor, self.patience = optimizer, mode, factor, patience
         self.threshold, self.threshold_mode, self.cooldown = threshold, threshold_mode, cooldown
         self.min_lrs = [min_lr] * len(optimizer.param_groups)

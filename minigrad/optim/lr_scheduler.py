@@ -13,15 +13,22 @@ from bisect import bisect_right
 from collections import Counter
 from typing import Any, Callable, Sequence
 
+from . import _hyper
 from .optimizer import Optimizer
+
+
+def require_optimizer(optimizer: Any) -> None:
+    """TypeError unless a scheduler's first argument is an Optimizer."""
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"a scheduler needs an Optimizer, got {type(optimizer).__name__}")
 
 
 class LRScheduler:
     """Base class: subclasses define get_lr() (and _closed_form_lr() where PyTorch has one)."""
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        require_optimizer(optimizer)
+        _hyper.integer("last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -70,9 +77,13 @@ class LambdaLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable | Sequence[Callable],
                  last_epoch: int = -1) -> None:
+        require_optimizer(optimizer)
         count = len(optimizer.param_groups)
         self.lr_lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else \
             [lr_lambda] * count
+        if not all(map(callable, self.lr_lambdas)):
+            raise TypeError(f"lr_lambda must be a function or a list of functions, got "
+                            f"{lr_lambda!r} ({type(lr_lambda).__name__})")
         if len(self.lr_lambdas) != count:
             raise ValueError(f"Expected {count} lr_lambdas, but got {len(self.lr_lambdas)}")
         super().__init__(optimizer, last_epoch)
@@ -86,6 +97,8 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        _hyper.integer("step_size", step_size, 1)
+        _hyper.non_negative("gamma", gamma)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -103,6 +116,12 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
+        if not isinstance(milestones, (list, tuple, range)):
+            raise TypeError(f"milestones must be a list of ints >= 0, got {milestones!r} "
+                            f"({type(milestones).__name__})")
+        for milestone in milestones:
+            _hyper.integer("each milestone", milestone, 0)
+        _hyper.non_negative("gamma", gamma)
         self.milestones, self.gamma = Counter(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
@@ -120,6 +139,7 @@ class ExponentialLR(LRScheduler):
     """lr_t = gamma lr_{t-1} = base_lr gamma^t."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _hyper.non_negative("gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -138,6 +158,8 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
+        _hyper.integer("T_max", T_max, 1)
+        _hyper.non_negative("eta_min", eta_min)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -161,9 +183,9 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
                  end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
-        if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
-            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
-                             "less or equal to 1, ending factor between 0 and 1.")
+        _hyper.real("start_factor", start_factor, "a float in (0, 1]", lambda x: 0.0 < x <= 1.0)
+        _hyper.unit_interval("end_factor", end_factor)
+        _hyper.integer("total_iters", total_iters, 1)
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, \
             total_iters
         super().__init__(optimizer, last_epoch)
@@ -187,6 +209,7 @@ class InverseTimeLR(LRScheduler):
     """The source texts' inverse time decay: lr_t = base_lr / (1 + gamma t)."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _hyper.non_negative("gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -198,6 +221,7 @@ class NaturalExpLR(LRScheduler):
     """The source texts' natural exponential decay: lr_t = base_lr exp(-gamma t)."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        _hyper.non_negative("gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 

@@ -7,6 +7,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..random import default_generator
+from . import _hyper
 from .optimizer import Optimizer
 
 
@@ -21,9 +22,11 @@ class GradientNoise:
     def __init__(self, optimizer: Optimizer, eta: float = 0.3, gamma: float = 0.55,
                  seed: int | None = None) -> None:
         if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        if not eta >= 0 or not gamma >= 0:
-            raise ValueError(f"eta and gamma must be >= 0, got {eta} and {gamma}")
+            raise TypeError(f"GradientNoise wraps an Optimizer, got {type(optimizer).__name__}")
+        _hyper.non_negative("eta", eta)
+        _hyper.non_negative("gamma", gamma)
+        if seed is not None:
+            _hyper.integer("seed", seed, 0)
         self.optimizer, self.eta, self.gamma = optimizer, eta, gamma
         self._rng = None if seed is None else np.random.default_rng(seed)
         self.steps = 0

@@ -11,13 +11,15 @@ PyTorch.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
 from .. import kernels
 from ..autograd import enable_grad
 from ..tensor import Tensor
+from . import _hyper
+from ._loading import checked_state_dict
 
 
 class _Arena:
@@ -26,7 +28,7 @@ class _Arena:
     def __init__(self, params: list, dtype: np.dtype) -> None:
         self.params = params
         sizes = [p.data.size for p in params]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
         self.data = np.empty(self.offsets[-1], dtype)
         self.grad = np.zeros(self.offsets[-1], dtype)
         self.states: dict[str, np.ndarray] = {}
@@ -43,7 +45,7 @@ class _Arena:
             p._grad_buffer = self.grad_views[-1]
 
     def spans(self) -> list[tuple[int, int]]:
-        return list(zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist()))
+        return list(zip(self.offsets[:-1], self.offsets[1:]))
 
     def sync(self) -> None:
         """Pull in any p.data or p.grad the user replaced since the last step."""
@@ -58,24 +60,43 @@ class _Arena:
                 grad_view[...] = p.grad.data
                 p.grad = Tensor._make(grad_view)
 
-    def state(self, name: str, fill: float = 0.0) -> np.ndarray:
-        """The flat state buffer `name`, created filled with `fill` on first use."""
+    def state_view(self, name: str, i: int, value: Any) -> Tensor:
+        """Parameter i's slot of the flat state buffer `name` (created for the whole arena on
+        first use), set to `value` (a fill value or an array of the parameter's shape)."""
         if name not in self.states:
-            self.states[name] = np.full(self.data.shape, fill, self.data.dtype)
-        return self.states[name]
+            self.states[name] = np.zeros(self.data.shape, self.data.dtype)
+        view = self.states[name][self.offsets[i]:self.offsets[i + 1]].reshape(
+            self.data_views[i].shape)
+        view[...] = value
+        return Tensor._make(view)
+
+
+class _Run(NamedTuple):
+    """Consecutive parameters first..stop-1 of an arena, updated by one kernel call."""
+    first: int
+    stop: int
+    step: float              # their step count, this step included
+    new: tuple[str, ...]     # the state buffers they use for the first time at this step
 
 
 class Optimizer:
-    """Base class: subclasses set `defaults`, validate them, and define `_update(arena, run,
-    group)` which applies one fused kernel call to the parameters run[0]..run[1] of the arena."""
+    """Base class: subclasses set `defaults` and `option_checks`, and define
+    `_state_fills(group)` (the state buffers a group's options need) and `_update(arena, run,
+    group)`, which applies one fused kernel call to the run's parameters."""
 
-    state_names: tuple[str, ...] = ()  # the per-parameter state tensors, in state_dict order
+    state_names: tuple[str, ...] = ()  # every per-parameter state buffer, in state_dict order
+    needs_step = True                  # whether the update reads the step count ('step' state)
+    option_checks: dict[str, Callable[[str, Any], None]] = {
+        "lr": _hyper.non_negative, "weight_decay": _hyper.non_negative, "maximize": _hyper.flag}
 
     def __init__(self, params: Iterable[Any], defaults: dict) -> None:
         self.defaults = defaults
         self.param_groups: list[dict] = []
         self.state: dict[Any, dict] = defaultdict(dict)
         self._arenas: list[list[_Arena]] = []
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got a Tensor")
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -94,6 +115,11 @@ class Optimizer:
 
     def add_param_group(self, param_group: dict) -> None:
         """Add a group (a dict with 'params' and optional per-group options)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        if "params" not in param_group:
+            raise ValueError(f"param_group must have the key 'params', got keys "
+                             f"{sorted(param_group)}")
         params = param_group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
@@ -111,13 +137,10 @@ class Optimizer:
         self._arenas.append([_Arena(ps, dtype) for dtype, ps in by_dtype.items()])
 
     def _validate(self, group: dict) -> None:
-        lr = group["lr"]
-        if isinstance(lr, Tensor) or not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= group.get("weight_decay", 0.0):
-            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
-        if not 0.0 <= group.get("eps", 0.0):
-            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+        """Check every option of a group (TypeError for a wrong type, ValueError for a value out
+        of range); subclasses add checks that involve several options."""
+        for name, check in self.option_checks.items():
+            check(name, group[name])
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: one memset per arena; p.grad becomes None (set_to_none) or zeros."""
@@ -134,51 +157,53 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group, arenas in zip(self.param_groups, self._arenas):
+            fills = self._state_fills(group)
             for arena in arenas:
                 arena.sync()
-                for run in self._runs(arena):
+                for run in self._runs(arena, fills):
                     self._update(arena, run, group)
         return loss
 
-    def _runs(self, arena: _Arena) -> list[tuple[int, int, int]]:
-        """(first, last + 1, step) over consecutive parameters that have gradients and the same
-        step count, after advancing each one's count: normally one run for the whole arena."""
-        runs: list[list[int]] = []
+    def _runs(self, arena: _Arena, fills: dict[str, float]) -> list[_Run]:
+        """The arena's parameters that have gradients, as runs of consecutive ones with the same
+        step count and the same new buffers (normally: one run for the whole arena), after
+        advancing each one's step count and giving it every buffer in `fills` it lacks."""
+        runs: list[_Run] = []
         for i, p in enumerate(arena.params):
             if p.grad is None:
                 continue
-            state = self._param_state(arena, i)
+            state = self.state[p]
+            new = () if state and state.keys() >= fills.keys() else \
+                self._create_state(arena, i, state, fills)
             state["step"] += 1
-            if runs and runs[-1][1] == i and runs[-1][2] == state["step"]:
-                runs[-1][1] = i + 1
+            if runs and runs[-1].stop == i and runs[-1].step == state["step"] and \
+                    runs[-1].new == new:
+                runs[-1] = runs[-1]._replace(stop=i + 1)
             else:
-                runs.append([i, i + 1, state["step"]])
-        return [tuple(run) for run in runs]
+                runs.append(_Run(i, i + 1, state["step"], new))
+        return runs
 
-    def _param_state(self, arena: _Arena, i: int) -> dict:
-        """state[p] for parameter i of the arena: its step count and views into the state
-        buffers, made on the parameter's first step."""
-        p = arena.params[i]
-        state = self.state[p]
-        if not state:
-            start, stop = arena.spans()[i]
-            state["step"] = 0.0
-            for name, fill in self._state_fills(self._group_of(p)).items():
-                state[name] = Tensor._make(arena.state(name, fill)[start:stop].reshape(
-                    p.data.shape))
-        return state
-
-    def _group_of(self, p: Any) -> dict:
-        return next(g for g in self.param_groups if any(q is p for q in g["params"]))
+    def _create_state(self, arena: _Arena, i: int, state: dict,
+                      fills: dict[str, float]) -> tuple[str, ...]:
+        """The one place where state is made: parameter i's step count at its first step, and
+        each buffer in `fills` it has not used before (on its first step, or later when an
+        option that needs the buffer is turned on), filled with its initial value. Returns the
+        names of the new buffers."""
+        state.setdefault("step", 0.0)
+        new = tuple(name for name in fills if name not in state)
+        for name in new:
+            state[name] = arena.state_view(name, i, fills[name])
+        return new
 
     def _state_fills(self, group: dict) -> dict[str, float]:
-        """The state buffers this optimizer keeps for a group, with their initial value."""
+        """The state buffers the update needs for a group's options, with their initial value."""
         return {}
 
     @staticmethod
-    def _slices(arena: _Arena, run: tuple[int, int, int], *names: str) -> list:
-        """The run's part of the parameters, gradients and the named state buffers."""
-        start, stop = arena.offsets[run[0]], arena.offsets[run[1]]
+    def _slices(arena: _Arena, run: _Run, *names: str) -> list:
+        """The run's part of the parameters, gradients and the named state buffers (None for a
+        buffer the arena has never needed)."""
+        start, stop = arena.offsets[run.first], arena.offsets[run.stop]
         return [arena.data[start:stop], arena.grad[start:stop]] + [
             arena.states[name][start:stop] if name in arena.states else None for name in names]
 
@@ -206,34 +231,18 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore options and state; everything is checked before anything is changed."""
-        groups = state_dict["param_groups"]
-        if len(groups) != len(self.param_groups) or any(
-                len(g["params"]) != len(ours["params"])
-                for g, ours in zip(groups, self.param_groups)):
-            raise ValueError("loaded state dict has a different number of parameter groups or "
-                             "parameters per group")
-        params = self._indexed_params()
-        position = {id(p): i for i, p in enumerate(params)}
-        for index, saved in state_dict["state"].items():
-            if not 0 <= int(index) < len(params):
-                raise ValueError(f"loaded state dict refers to parameter {index}, but the "
-                                 f"optimizer has {len(params)}")
-            shape = params[int(index)].data.shape
-            for name in self.state_names:
-                if name in saved and np.shape(np.asarray(saved[name])) != shape:
-                    raise ValueError(f"state {name!r} of parameter {index} has shape "
-                                     f"{np.shape(np.asarray(saved[name]))}, expected {shape}")
-        for group, saved in zip(self.param_groups, groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
-        for arenas in self._arenas:
-            for arena in arenas:
-                for i, p in enumerate(arena.params):
-                    saved = state_dict["state"].get(position[id(p)])
-                    if saved is None:
-                        continue
-                    state = self._param_state(arena, i)
-                    state["step"] = float(saved["step"])
-                    for name in self.state_names:
-                        if name in saved:
-                            state[name].data[...] = np.asarray(saved[name])
+        """Restore options and state (PyTorch's semantics: each group takes the saved options, the
+        state becomes the saved one). Everything is checked first (minigrad.optim._loading), so
+        a load that fails leaves param_groups and state exactly as they were."""
+        plan = checked_state_dict(self, state_dict)
+        for group, options in zip(self.param_groups, plan.groups):
+            group.update(options)
+        slots = {id(p): (arena, i) for arenas in self._arenas for arena in arenas
+                 for i, p in enumerate(arena.params)}
+        self.state.clear()
+        for p, saved in plan.states:
+            arena, i = slots[id(p)]
+            state = self.state[p]
+            state["step"] = saved.pop("step")
+            for name, array in saved.items():
+                state[name] = arena.state_view(name, i, array)
