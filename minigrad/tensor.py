@@ -238,7 +238,7 @@ class Tensor:
         owner = self._owner()
         owner._changes += 1
         owner._changed_at = Tensor._inplace_ops
-        for t in {id(self): self, id(owner): owner}.values():
+        for t in (owner, self) if self is not owner else (owner,):
             if t._node is not None:
                 t._node.changed_outputs += ((t.data, owner._changes),)
 

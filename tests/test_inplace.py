@@ -123,10 +123,11 @@ def second_layer_weight_stepped_before_backward(lib):
 PROGRAMS = [matmul_input_changed, add_input_changed, sigmoid_output_changed_under_no_grad,
             exp_output_changed_by_setitem, view_of_the_saved_input_changed,
             detached_alias_changed, unused_operand_changed, pow_base_changed,
-            linear_input_changed, changed_before_forward_and_after_backward]
+            linear_input_changed, changed_before_forward_and_after_backward,
+            second_layer_weight_stepped_before_backward]
 RAISES = {matmul_input_changed, sigmoid_output_changed_under_no_grad,
           exp_output_changed_by_setitem, view_of_the_saved_input_changed, detached_alias_changed,
-          pow_base_changed, linear_input_changed}
+          pow_base_changed, linear_input_changed, second_layer_weight_stepped_before_backward}
 
 
 def outcome(program, lib):

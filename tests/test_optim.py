@@ -218,7 +218,7 @@ def test_gradient_noise_is_seeded_and_follows_its_variance_schedule():
         expected = 0.5 / (1 + t) ** 0.55
         assert wrapped.variance(t) == pytest.approx(expected)
         assert g.var() == pytest.approx(expected, rel=0.05) and abs(g.mean()) < 0.02
-    with pytest.raises(ValueError, match="eta must be a non-negative float, got -1"):
+    with pytest.raises(ValueError, match=r"Invalid eta value: -1 \(eta must be a non-negative float\)"):
         optim.GradientNoise(wrapped.optimizer, eta=-1)
 
 

@@ -1,7 +1,8 @@
 """Checks of optimizer and scheduler hyperparameters, shared by the constructors, add_param_group
 and load_state_dict: a wrong type is a TypeError, a value out of range (NaN included, since every
 range test is written `not low <= x`) a ValueError, and both messages say what was expected:
-"lr must be a non-negative float, got '0.001' (str)"."""
+"lr must be a non-negative float, got '0.001' (str)". A ValueError starts with PyTorch's words
+("Invalid learning rate: -1"), so code that matches them keeps working."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -19,13 +20,22 @@ def _shown(value: Any) -> str:
     return f"{value!r} ({type(value).__name__})"
 
 
+PYTORCH_LABELS = {"lr": "learning rate", "eps": "epsilon value"}  # the rest: "<name> value"
+
+
+def out_of_range(name: str, value: Any, expected: str, label: str | None = None) -> ValueError:
+    """PyTorch's "Invalid <label>: <value>", then what was expected."""
+    label = label or PYTORCH_LABELS.get(name, f"{name} value")
+    return ValueError(f"Invalid {label}: {value!r} ({name} must be {expected})")
+
+
 def real(name: str, value: Any, expected: str, inside: Callable[[Any], bool]) -> None:
     """TypeError unless value is a real number, ValueError unless inside(value); `expected`
     describes both ("a float in (0, 1]")."""
     if not is_real(value):
         raise TypeError(f"{name} must be {expected}, got {_shown(value)}")
     if not inside(value):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
+        raise out_of_range(name, value, expected)
 
 
 def non_negative(name: str, value: Any) -> None:
@@ -60,8 +70,7 @@ def betas(name: str, value: Any) -> None:
         raise TypeError(f"{name} must be {expected}, got {_shown(value)}")
     for i, beta in enumerate(value):
         if not 0.0 <= beta < 1.0:
-            raise ValueError(f"{name} must be {expected}, got {tuple(value)!r} "
-                             f"(index {i} is out of range)")
+            raise out_of_range(name, beta, expected, f"beta parameter at index {i}")
 
 
 def integer(name: str, value: Any, minimum: int) -> None:
@@ -71,9 +80,9 @@ def integer(name: str, value: Any, minimum: int) -> None:
     if not is_real(value):
         raise TypeError(f"{name} must be {expected}, got {_shown(value)}")
     if not isinstance(value, (int, np.integer)) or not value >= minimum:
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
+        raise out_of_range(name, value, expected)
 
 
 def choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+        raise out_of_range(name, value, f"one of {allowed}")

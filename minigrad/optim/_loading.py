@@ -52,8 +52,8 @@ def _checked_groups(optimizer: Any, saved: Any) -> tuple[list[dict], dict]:
         raise TypeError("state_dict['param_groups'] must be a list of dicts")
     ours = optimizer.param_groups
     if len(saved) != len(ours):
-        raise ValueError(f"the loaded state dict has {len(saved)} parameter groups, this "
-                         f"optimizer has {len(ours)}")
+        raise ValueError(f"loaded state dict has a different number of parameter groups "
+                         f"({len(saved)}; this optimizer has {len(ours)})")
     groups, params = [], {}
     for k, (group, mine) in enumerate(zip(saved, ours)):
         ids = group.get("params")

@@ -162,6 +162,8 @@ class Optimizer:
                 arena.sync()
                 for run in self._runs(arena, fills):
                     self._update(arena, run, group)
+                    for p in arena.params[run.first:run.stop]:
+                        p._mark_changed()  # as PyTorch's in-place update bumps the version
         return loss
 
     def _runs(self, arena: _Arena, fills: dict[str, float]) -> list[_Run]:
