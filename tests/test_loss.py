@@ -140,7 +140,13 @@ def test_nan_logits_propagate_to_their_row_only(backend):
      ValueError, r"label_smoothing must be in \[0, 1\]"),
     (lambda: F.nll_loss(mg.randn(3, 4), np.array([0, 9, 2])), IndexError, "Target 9"),
     (lambda: F.nll_loss(mg.randn(3, 4), np.zeros((3, 4), np.float32)), TypeError,
-     r"class indices \(integers\)"),
+     r"nll_loss: expected a Long \(integer\) tensor of class indices, got float32"),
+    # float class labels where probabilities do not fit: PyTorch's meaning, not a shape message
+    (lambda: F.cross_entropy(mg.randn(3, 4), np.array([0.0, 1.0, 2.0], np.float32)), TypeError,
+     r"expected a Long \(integer\) tensor of class indices, got float32 of shape \(3,\) "
+     r"\(probability targets must have the input's shape \(3, 4\)\)"),
+    (lambda: F.nll_loss(mg.randn(3, 4), np.array([0.0, 1.0, 2.0])), TypeError,
+     r"expected a Long \(integer\) tensor of class indices, got float64 of shape \(3,\)$"),
 ])
 def test_bad_inputs_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
