@@ -244,3 +244,19 @@ def test_bce_with_logits_matches_pytorch_and_stays_finite(reduction, weighted):
     assert np.isfinite(ours_x.grad.data).all()
     with pytest.raises(ValueError, match=r"target of shape \(3,\) does not match input"):
         F.binary_cross_entropy_with_logits(mg.randn(4), np.zeros(3))
+
+
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_missing_grad_losses_raise_a_type_error(kernel, rng):
+    # the compiled kernel used to read them through a NULL pointer
+    _, probs = kernel.cross_entropy_forward(rng.standard_normal((3, 4)), np.array([0, 1, 2]),
+                                            None, -100, 0.0)
+    with pytest.raises(TypeError, match="grad_losses must be a numpy.ndarray, got NoneType"):
+        kernel.cross_entropy_backward(None, probs, np.array([0, 1, 2]), None, -100, 0.0)
+
+
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_float_class_labels_given_to_the_kernel_get_pytorchs_meaning(kernel):
+    with pytest.raises(TypeError, match=r"expected a Long \(integer\) array of class indices, "
+                                        r"got float64 of shape \(3,\)"):
+        kernel.cross_entropy_forward(np.zeros((3, 4)), np.zeros(3), None, -100, 0.0)
