@@ -30,7 +30,8 @@ def batch_norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nan = np.full(x.shape[1], np.nan)
         return nan, nan.copy()
     x64 = x.astype(np.float64)
-    return _finite_or_nan(x64.mean(axis=(0, 2)), x64, (0, 2)), x64.var(axis=(0, 2))
+    with np.errstate(invalid="ignore"):  # an infinity: NaN statistics
+        return _finite_or_nan(x64.mean(axis=(0, 2)), x64, (0, 2)), x64.var(axis=(0, 2))
 
 
 def batch_norm_apply(x: np.ndarray, mean: np.ndarray, var: np.ndarray,
