@@ -32,8 +32,9 @@ import numpy as np
 
 from _blas cimport gemm, set_blas_threads
 
-from minigrad._validate import (conv2d_inputs, float_array, pair, pool_geometry,
-                                window_output_size)
+from minigrad._validate import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
+                                conv2d_forward_arguments, kernel_area,
+                                max_pool2d_backward_arguments, pool_arguments)
 from minigrad.kernels import get_num_threads
 
 
@@ -41,8 +42,10 @@ cdef struct Window:  # one sliding-window geometry (convolution or pooling)
     Py_ssize_t kh, kw, sh, sw, ph, pw, dh, dw, oh, ow
 
 
-cdef Window _window(kernel, stride, padding, dilation, out_size):
+cdef Window _window(geometry):
+    """The Window of a (kernel, stride, padding, dilation, out_size) tuple of pairs."""
     cdef Window g
+    kernel, stride, padding, dilation, out_size = geometry
     g.kh, g.kw = kernel
     g.sh, g.sw = stride
     g.ph, g.pw = padding
@@ -170,24 +173,20 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
     set_blas_threads(threads)
 
 
-def _conv_geometry(x, weight, stride, padding, dilation):
-    stride, padding = pair("stride", stride, 1), pair("padding", padding, 0)
-    dilation = pair("dilation", dilation, 1)
-    kernel = weight.shape[2:]
-    out_size = window_output_size(x.shape[2:], kernel, stride, padding, dilation)
-    return _window(kernel, stride, padding, dilation, out_size), out_size
-
-
 def conv2d_forward(x, weight, bias, stride, padding, dilation):
     """(y, cols): y (N, O, OH, OW) = conv(x, weight) + bias; cols (N, C*kh*kw, OH*OW), each
     image's im2col columns, is kept for backward."""
-    x, weight, bias = conv2d_inputs(x, weight, bias)
-    g, out_size = _conv_geometry(x, weight, stride, padding, dilation)
+    x, weight, bias, geometry = conv2d_forward_arguments(x, weight, bias, stride, padding,
+                                                         dilation)
+    cdef Window g = _window(geometry)
+    out_size = geometry[4]  # (wraparound is off: no negative index)
     n, outs = x.shape[0], weight.shape[0]
-    w2 = weight.reshape(outs, -1)
+    w2 = weight.reshape(outs, x.shape[1] * kernel_area(weight))  # (O, CKK)
+    if outs == 0:  # no output channels: one zero channel (dropped below) still fills cols
+        w2, bias = np.zeros((1, w2.shape[1]), x.dtype), None
     length = out_size[0] * out_size[1]
     cols = np.empty((n, w2.shape[1], length), x.dtype)
-    y = np.empty((n, outs, length), x.dtype)
+    y = np.empty((n, w2.shape[0], length), x.dtype)
     bias = np.empty(0, x.dtype) if bias is None else bias
     if y.size > 0 and cols.size > 0:
         threads = get_num_threads()
@@ -196,27 +195,22 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation):
             _conv_forward[float](x, w2, bias, padded, cols, y, g, threads)
         else:
             _conv_forward[double](x, w2, bias, padded, cols, y, g, threads)
-    else:  # an empty batch, no output channels or no input channels
+    else:  # an empty batch or no input channels
         y[...] = bias[None, :, None] if bias.size else 0
-    return y.reshape(n, outs, *out_size), cols
+    return y[:, :outs].reshape(n, outs, *out_size), cols
 
 
-def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, bint input_grad=True,
-                    bint weight_grad=True, bint bias_grad=True):
+def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, input_grad=True,
+                    weight_grad=True, bias_grad=True):
     """(grad_input, grad_weight, grad_bias), each None when not requested."""
-    x, weight, _ = conv2d_inputs(x, weight, None)
-    g, out_size = _conv_geometry(x, weight, stride, padding, dilation)
-    grad_output = float_array("grad_output", grad_output, 4, x.dtype)
+    grad_output, x, cols, weight, geometry, input_grad, weight_grad, bias_grad = \
+        conv2d_backward_arguments(grad_output, x, cols, weight, stride, padding, dilation,
+                                  input_grad, weight_grad, bias_grad)
+    cdef Window g = _window(geometry)
+    out_size = geometry[4]  # (wraparound is off: no negative index)
     n, outs = x.shape[0], weight.shape[0]
-    expected = (n, outs, *out_size)
-    if grad_output.shape != expected:
-        raise ValueError(f"conv2d backward: grad_output has shape {grad_output.shape}, "
-                         f"expected {expected}")
-    w2 = weight.reshape(outs, -1)
+    w2 = weight.reshape(outs, x.shape[1] * kernel_area(weight))  # (O, CKK), O may be 0
     length = out_size[0] * out_size[1]
-    cols = float_array("cols", cols, 3, x.dtype)
-    if cols.shape != (n, w2.shape[1], length):
-        raise ValueError(f"cols has shape {cols.shape}, expected {(n, w2.shape[1], length)}")
     dtype, threads = x.dtype, get_num_threads()
     gy = grad_output.reshape(n, outs, length)
     g_cols = np.empty((threads, w2.shape[1], length) if input_grad else (0, 0, 0), dtype)
@@ -324,16 +318,11 @@ cdef void _avg_pool(const floating[:, :, ::1] x, floating[:, :, ::1] y, Window g
         _avg_pool_plane(x[p], y[p], g, backward)
 
 
-def _pool_geometry(input_size, kernel_size, stride, padding):
-    kernel, stride, padding, out_size = pool_geometry(input_size, kernel_size, stride, padding)
-    return _window(kernel, stride, padding, (1, 1), out_size), out_size
-
-
 def max_pool2d_forward(x, kernel_size, stride, padding):
     """(y, argmax): each window's maximum (the first one on ties; a NaN wins) and its index
     i * W + j in the input plane, kept for backward."""
-    x = float_array("input", x, 4)
-    g, out_size = _pool_geometry(x.shape[2:], kernel_size, stride, padding)
+    x, kernel, stride, padding, out_size = pool_arguments(x, kernel_size, stride, padding)
+    cdef Window g = _window((kernel, stride, padding, (1, 1), out_size))
     n, c, h, w = x.shape
     y = np.empty((n * c, *out_size), x.dtype)
     argmax = np.empty((n * c, *out_size), np.int64)
@@ -348,18 +337,12 @@ def max_pool2d_forward(x, kernel_size, stride, padding):
 
 def max_pool2d_backward(grad_output, argmax, input_size):
     """gx: each window's gradient added at the index its maximum came from."""
-    grad_output = float_array("grad_output", grad_output, 4)
-    if not isinstance(argmax, np.ndarray) or argmax.shape != grad_output.shape:
-        raise ValueError(f"argmax has shape {getattr(argmax, 'shape', None)}, expected "
-                         f"{grad_output.shape}")
+    grad_output, argmax, (h, w) = max_pool2d_backward_arguments(grad_output, argmax, input_size)
     n, c = grad_output.shape[:2]
-    h, w = input_size
-    if argmax.size and (argmax.min() < 0 or argmax.max() >= h * w):
-        raise ValueError(f"argmax holds indices outside the {h}x{w} input plane")
     grad = np.zeros((n * c, h * w), grad_output.dtype)
     if grad_output.size > 0:
         gy = grad_output.reshape(n * c, -1)
-        index = np.ascontiguousarray(argmax, np.int64).reshape(n * c, -1)
+        index = argmax.reshape(n * c, -1)
         if grad.dtype == np.float32:
             _max_unpool[float](gy, index, grad, get_num_threads())
         else:
@@ -369,8 +352,8 @@ def max_pool2d_backward(grad_output, argmax, input_size):
 
 def avg_pool2d_forward(x, kernel_size, stride, padding):
     """Each window's mean, zeros of the padding included (count_include_pad=True)."""
-    x = float_array("input", x, 4)
-    g, out_size = _pool_geometry(x.shape[2:], kernel_size, stride, padding)
+    x, kernel, stride, padding, out_size = pool_arguments(x, kernel_size, stride, padding)
+    cdef Window g = _window((kernel, stride, padding, (1, 1), out_size))
     n, c, h, w = x.shape
     y = np.empty((n * c, *out_size), x.dtype)
     if y.size > 0:
@@ -384,11 +367,9 @@ def avg_pool2d_forward(x, kernel_size, stride, padding):
 
 def avg_pool2d_backward(grad_output, input_size, kernel_size, stride, padding):
     """gx: each window's gradient spread evenly over its kh*kw positions."""
-    grad_output = float_array("grad_output", grad_output, 4)
-    g, out_size = _pool_geometry(tuple(input_size), kernel_size, stride, padding)
-    if grad_output.shape[2:] != out_size:
-        raise ValueError(f"grad_output has spatial size {grad_output.shape[2:]}, expected "
-                         f"{out_size}")
+    grad_output, input_size, kernel, stride, padding, out_size = avg_pool2d_backward_arguments(
+        grad_output, input_size, kernel_size, stride, padding)
+    cdef Window g = _window((kernel, stride, padding, (1, 1), out_size))
     n, c = grad_output.shape[:2]
     grad = np.zeros((n * c, *input_size), grad_output.dtype)
     if grad_output.size > 0:

@@ -18,7 +18,7 @@ from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 import numpy as np
 
-from minigrad._validate import dropout_probability, float_array
+from minigrad._validate import dropout_arguments, dropout_probability, masked_scale_arguments
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -114,31 +114,30 @@ def _bernoulli_forward(x, double p, uint64_t seed, double kept_scale, double dro
     return y, keep
 
 
-def alpha_coefficients(double p):
-    """(a, b) with out = a * (x if kept else alpha') + b keeping SELU's mean 0 and variance 1."""
+def alpha_coefficients(p):
+    """(a, b) with out = a * (x if kept else alpha') + b keeping SELU's mean 0 and variance 1;
+    0 <= p < 1."""
+    p = dropout_probability(p, upper_open=True)
     a = ((1 - p) * (1 + p * ALPHA_PRIME ** 2)) ** -0.5
     return a, -a * ALPHA_PRIME * p
 
 
 def dropout_forward(x, p, seed):
     """(y, keep): keep_i = u_i >= p (probability 1 - p), y = x * keep / (1 - p); 0 <= p < 1."""
-    x = float_array("input", x, 1)
-    p = dropout_probability(p, upper_open=True)
+    x, p, seed = dropout_arguments(x, p, seed)
     return _bernoulli_forward(x, p, seed, 1 / (1 - p), 0.0, 0.0)
 
 
 def alpha_dropout_forward(x, p, seed):
     """(y, keep): y = a * (x if kept else alpha') + b; 0 <= p < 1."""
-    x = float_array("input", x, 1)
-    p = dropout_probability(p, upper_open=True)
+    x, p, seed = dropout_arguments(x, p, seed)
     a, b = alpha_coefficients(p)
     return _bernoulli_forward(x, p, seed, a, ALPHA_PRIME, b)
 
 
-def gaussian_dropout_forward(x, p, uint64_t seed):
+def gaussian_dropout_forward(x, p, seed):
     """(y, noise): y = x * noise, noise ~ N(1, p / (1 - p)) by Box-Muller from u_2i, u_2i+1."""
-    x = float_array("input", x, 1)
-    p = dropout_probability(p, upper_open=True)
+    x, p, seed = dropout_arguments(x, p, seed)
     y, noise = np.empty_like(x), np.empty_like(x)
     std = sqrt(p / (1 - p))
     if x.dtype == np.float32:
@@ -148,14 +147,10 @@ def gaussian_dropout_forward(x, p, uint64_t seed):
     return y, noise
 
 
-def masked_scale(grad_output, mask, double scale):
+def masked_scale(grad_output, mask, scale):
     """grad_output * mask * scale: the backward of every dropout (mask: keep flags or noise)."""
-    grad_output = float_array("grad_output", grad_output, 1)
-    if not isinstance(mask, np.ndarray) or mask.shape != grad_output.shape:
-        raise ValueError(f"mask has shape {getattr(mask, 'shape', None)}, expected "
-                         f"{grad_output.shape}")
+    grad_output, mask, scale = masked_scale_arguments(grad_output, mask, scale)
     out = np.empty_like(grad_output)
-    mask = np.ascontiguousarray(mask)
     threads = _threads(out.size)
     if mask.dtype == np.uint8:
         if out.dtype == np.float32:
@@ -163,7 +158,6 @@ def masked_scale(grad_output, mask, double scale):
         else:
             _keep_scale[double](grad_output, mask, scale, out, threads)
         return out
-    mask = float_array("mask", mask, 1, grad_output.dtype)
     if out.dtype == np.float32:
         _masked_scale[float](grad_output, mask, <float>scale, out, threads)
     else:

@@ -18,7 +18,7 @@ import numpy as np
 
 from _blas cimport gemm
 
-from minigrad._validate import activation_code, linear_grad_inputs, linear_inputs
+from minigrad._validate import linear_backward_arguments, linear_forward_arguments
 
 cdef enum:
     NONE = 0
@@ -64,7 +64,7 @@ cdef inline void _activation_grad_row(const floating* gy, const floating* y, flo
     if activation == RELU:
         for j in range(m):
             g = gy[j]
-            gz[j] = g if y[j] > 0 else 0
+            gz[j] = 0 if y[j] <= 0 else g  # a NaN output passes g on, as PyTorch
     elif activation == LEAKY_RELU:
         for j in range(m):
             g = gy[j]
@@ -124,47 +124,46 @@ cdef void _backward(const floating[:, ::1] grad_output,  # IN  (N, out)
             grad_input[:, :] = 0
 
 
-def linear_forward(x, weight, bias=None, str activation="none", double negative_slope=0.01):
+def linear_forward(x, weight, bias=None, activation="none", negative_slope=0.01):
     """act(x @ weight.T + bias) for x (N, in), weight (out, in), bias (out,) or None."""
-    x, weight, bias = linear_inputs(x, weight, bias)
-    cdef int code = activation_code(activation, negative_slope)
+    x, weight, bias, code, slope = linear_forward_arguments(x, weight, bias, activation,
+                                                            negative_slope)
     out = np.empty((x.shape[0], weight.shape[0]), dtype=x.dtype)
     if out.size == 0:
         return out
     if bias is None:
         bias = np.empty(0, dtype=x.dtype)
     if x.dtype == np.float32:
-        _forward[float](x, weight, bias, out, code, <float>negative_slope)
+        _forward[float](x, weight, bias, out, code, <float>slope)
     else:
-        _forward[double](x, weight, bias, out, code, negative_slope)
+        _forward[double](x, weight, bias, out, code, slope)
     return out
 
 
-def linear_backward(grad_output, x, weight, output=None, str activation="none",
-                    double negative_slope=0.01, bint input_grad=True, bint weight_grad=True,
-                    bint bias_grad=True):
+def linear_backward(grad_output, x, weight, output=None, activation="none",
+                    negative_slope=0.01, input_grad=True, weight_grad=True, bias_grad=True):
     """(grad_input, grad_weight, grad_bias) of act(x @ weight.T + bias); None where not requested.
 
     output is the forward's result y, read for the activation's derivative.
     """
-    x, weight, _ = linear_inputs(x, weight, None)
-    cdef int code = activation_code(activation, negative_slope)
-    grad_output, output = linear_grad_inputs(grad_output, x, weight, output, activation)
+    grad_output, x, weight, output, code, slope, input_grad, weight_grad, bias_grad = \
+        linear_backward_arguments(grad_output, x, weight, output, activation, negative_slope,
+                                  input_grad, weight_grad, bias_grad)
     n, k, m = x.shape[0], x.shape[1], weight.shape[0]
     dtype = x.dtype
     grad_input = np.empty((n, k) if input_grad and k > 0 else (0, 0), dtype)
     grad_weight = np.empty((m, k) if weight_grad and k > 0 else (0, 0), dtype)
     bias_sum = np.zeros(m if bias_grad else 0, np.float64)
     gz = np.empty((n, m) if code != NONE else (0, 0), dtype)
-    if output is None:
+    if code == NONE:  # output is not read
         output = gz
     if n > 0 and m > 0:
         if dtype == np.float32:
             _backward[float](grad_output, x, weight, output, gz, bias_sum, grad_input,
-                             grad_weight, code, <float>negative_slope)
+                             grad_weight, code, <float>slope)
         else:
             _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
-                              grad_weight, code, negative_slope)
+                              grad_weight, code, slope)
     else:  # an empty batch or layer: every gradient is zero
         grad_input, grad_weight = np.zeros_like(grad_input), np.zeros_like(grad_weight)
     return (grad_input.reshape(n, k) if input_grad else None,

@@ -24,7 +24,8 @@ from _sums cimport run_max
 
 import numpy as np
 
-from minigrad._validate import bce_inputs, channel_vector, float_array, loss_targets
+from minigrad._validate import (bce_inputs, cross_entropy_arguments,
+                                cross_entropy_backward_arguments)
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -134,20 +135,16 @@ cdef void _probability_backward(const double[::1] grad_losses,  # IN  (N,)
             grad[i, c] = <floating>(grad_losses[i] * (probs[i, c] * mass - weight[c] * y))
 
 
-def _inputs(logits, target, weight, ignore_index):
-    logits = float_array("input", logits, 2)
-    target = loss_targets(target, logits, ignore_index)
-    weight = channel_vector("weight", weight, logits.shape[1], logits.dtype)
-    weight = np.ones(logits.shape[1]) if weight is None else weight.astype(np.float64)
-    threads = get_num_threads() if logits.size >= PARALLEL_MIN else 1
-    return logits, target, weight, threads
+def _threads(Py_ssize_t size):
+    return get_num_threads() if size >= PARALLEL_MIN else 1
 
 
-def cross_entropy_forward(logits, target, weight, long long ignore_index,
-                          double label_smoothing):
+def cross_entropy_forward(logits, target, weight, ignore_index, label_smoothing):
     """(losses, probs): each row's loss in float64 (N,), and softmax(logits) (N, C) in the
     logits' dtype, kept for backward. target: class indices (N,) or probabilities (N, C)."""
-    logits, target, weight, threads = _inputs(logits, target, weight, ignore_index)
+    logits, target, weight, ignore_index, label_smoothing = cross_entropy_arguments(
+        logits, target, weight, ignore_index, label_smoothing)
+    threads = _threads(logits.size)
     losses, probs = np.zeros(logits.shape[0]), np.empty_like(logits)
     if logits.size == 0:
         return losses, probs
@@ -167,11 +164,12 @@ def cross_entropy_forward(logits, target, weight, long long ignore_index,
     return losses, probs
 
 
-def cross_entropy_backward(grad_losses, probs, target, weight, long long ignore_index,
-                           double label_smoothing):
+def cross_entropy_backward(grad_losses, probs, target, weight, ignore_index, label_smoothing):
     """d(sum_i grad_losses_i loss_i) / d logits, (N, C) in the probabilities' dtype."""
-    probs, target, weight, threads = _inputs(probs, target, weight, ignore_index)
-    grad_losses = channel_vector("grad_losses", grad_losses, probs.shape[0], np.float64)
+    grad_losses, probs, target, weight, ignore_index, label_smoothing = \
+        cross_entropy_backward_arguments(grad_losses, probs, target, weight, ignore_index,
+                                         label_smoothing)
+    threads = _threads(probs.size)
     grad = np.empty_like(probs)
     if probs.size == 0:
         return grad

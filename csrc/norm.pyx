@@ -25,13 +25,15 @@
 #   per-channel coefficients with the GIL; the cdef helpers run without it.
 from cython cimport floating
 from cython.parallel cimport prange
-from libc.math cimport sqrt
+from libc.math cimport NAN, isfinite, sqrt
 
 import numpy as np
 
 from _sums cimport centered_sums
 
-from minigrad._validate import channel_vector, float_array, norm_grad_inputs
+from minigrad._validate import (batch_norm_apply_arguments, batch_norm_backward_arguments,
+                                float_array, layer_norm_backward_arguments,
+                                layer_norm_forward_arguments)
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -76,8 +78,8 @@ cdef void _block_stats(const floating[:, :, ::1] x,  # IN  (N, C, L), N*L > 0
                                &a, &b)
                 s1[c] += a
                 s2[c] += b
-    for c in range(width):
-        mean[c0 + c] = shift[c] + s1[c] / count
+    for c in range(width):  # a non-finite value makes s1 non-finite: NaN mean, as PyTorch
+        mean[c0 + c] = shift[c] + s1[c] / count if isfinite(s1[c]) else NAN
         var[c0 + c] = max((s2[c] - s1[c] * s1[c] / count) / count, 0)
 
 
@@ -160,8 +162,8 @@ cdef void _grad_input_row(const floating* gy,  # IN  (C, L): one sample
                           const floating* x,   # IN  (C, L)
                           const double* mean,  # IN  (C,)
                           const double* scale,  # IN  (C,) weight * invstd
-                          const double* offset,  # IN  (C,) mean of gy (0 in evaluation)
-                          const double* slope,  # IN  (C,) mean(gy xhat) invstd (0 in evaluation)
+                          const double* offset,  # IN  (C,) mean of gy (training only)
+                          const double* slope,  # IN  (C,) mean(gy xhat) invstd
                           floating* gx,         # OUT (C, L)
                           Py_ssize_t channels, Py_ssize_t length) noexcept nogil:
     # gx = scale * (gy - offset - (x - mean) * slope)
@@ -226,14 +228,11 @@ def _gamma(weight, channels):
     return np.ones(channels) if weight is None else weight.astype(np.float64)
 
 
-def batch_norm_apply(x, mean, var, weight, bias, double eps):
+def batch_norm_apply(x, mean, var, weight, bias, eps):
     """y = (x - mean) / sqrt(var + eps) * weight + bias per channel, for x (N, C, L)."""
-    x = float_array("input", x, 3)
+    x, mean, var, weight, bias, eps = batch_norm_apply_arguments(x, mean, var, weight, bias,
+                                                                 eps)
     channels = x.shape[1]
-    mean = channel_vector("mean", mean, channels, np.float64)
-    var = channel_vector("var", var, channels, np.float64)
-    weight = channel_vector("weight", weight, channels, x.dtype)
-    bias = channel_vector("bias", bias, channels, x.dtype)
     scale = _gamma(weight, channels) / np.sqrt(var + eps)
     shift = np.zeros(channels) if bias is None else bias.astype(np.float64)
     y = np.empty_like(x)
@@ -247,15 +246,13 @@ def batch_norm_apply(x, mean, var, weight, bias, double eps):
     return y
 
 
-def batch_norm_backward(grad_output, x, mean, var, weight, double eps, bint training):
+def batch_norm_backward(grad_output, x, mean, var, weight, eps, training):
     """(grad_input, grad_weight, grad_bias) of batch_norm_apply; the parameter gradients are None
     without weight. Training: gx = weight invstd / M (M gy - sum gy - xhat sum(gy xhat)), M = N*L;
-    evaluation: gx = weight invstd gy."""
-    grad_output, x = norm_grad_inputs(grad_output, x, 3)
+    evaluation: gx = weight invstd gy (the running mean does not enter gx, as in PyTorch)."""
+    grad_output, x, mean, var, weight, eps, training = batch_norm_backward_arguments(
+        grad_output, x, mean, var, weight, eps, training)
     channels = x.shape[1]
-    mean = channel_vector("mean", mean, channels, np.float64)
-    var = channel_vector("var", var, channels, np.float64)
-    weight = channel_vector("weight", weight, channels, x.dtype)
     invstd = 1 / np.sqrt(var + eps)
     sum_gy, sum_gy_xhat = np.zeros(channels), np.zeros(channels)
     grad_input = np.empty_like(x)
@@ -270,16 +267,18 @@ def batch_norm_backward(grad_output, x, mean, var, weight, double eps, bint trai
             _batch_norm_grad_sums[double](grad_output, x, mean, invstd, sum_gy, sum_gy_xhat,
                                           block, threads)
         scale = _gamma(weight, channels) * invstd
-        if training:
-            offset, slope = sum_gy / count, sum_gy_xhat / count * invstd
+        if not training:  # gx = scale gy: batch_norm_apply of gy with mean 0 and shift 0
+            zeros = np.zeros(channels)
+            if x.dtype == np.float32:
+                _batch_norm_apply[float](grad_output, zeros, scale, zeros, grad_input, threads)
+            else:
+                _batch_norm_apply[double](grad_output, zeros, scale, zeros, grad_input, threads)
+        elif x.dtype == np.float32:
+            _batch_norm_grad_input[float](grad_output, x, mean, scale, sum_gy / count,
+                                          sum_gy_xhat / count * invstd, grad_input, threads)
         else:
-            offset = slope = np.zeros(channels)
-        if x.dtype == np.float32:
-            _batch_norm_grad_input[float](grad_output, x, mean, scale, offset, slope,
-                                          grad_input, threads)
-        else:
-            _batch_norm_grad_input[double](grad_output, x, mean, scale, offset, slope,
-                                           grad_input, threads)
+            _batch_norm_grad_input[double](grad_output, x, mean, scale, sum_gy / count,
+                                           sum_gy_xhat / count * invstd, grad_input, threads)
     if weight is None:
         return grad_input, None, None
     return grad_input, sum_gy_xhat.astype(x.dtype), sum_gy.astype(x.dtype)
@@ -297,7 +296,7 @@ cdef void _layer_norm_row(const floating* x, const floating* weight, const float
     cdef floating m_high, m_low, rf
     cdef Py_ssize_t j
     centered_sums(x, x, size, k, k, &s1, &s2)
-    m = k + s1 / size
+    m = k + s1 / size if isfinite(s1) else NAN  # a non-finite value: NaN mean, as PyTorch
     r = 1 / sqrt(max((s2 - s1 * s1 / size) / size, 0) + eps)
     mean[0] = m
     rstd[0] = r
@@ -369,13 +368,11 @@ cdef void _layer_norm_backward(const floating[:, ::1] gy,   # IN  (M, D)
                                  &sum_gy[block, 0] if params else NULL)
 
 
-def layer_norm_forward(x, weight, bias, double eps):
+def layer_norm_forward(x, weight, bias, eps):
     """(y, mean, rstd) for x (M, D): y = (x - mean) * rstd * weight + bias row by row,
     rstd = 1 / sqrt(biased var + eps); mean and rstd are float64 (M,) for backward."""
-    x = float_array("input", x, 2)
+    x, weight, bias, eps = layer_norm_forward_arguments(x, weight, bias, eps)
     rows, size = x.shape[0], x.shape[1]
-    weight = channel_vector("weight", weight, size, x.dtype)
-    bias = channel_vector("bias", bias, size, x.dtype)
     y = np.empty_like(x)
     mean, rstd = np.full(rows, np.nan), np.full(rows, np.nan)
     if x.size == 0:
@@ -394,11 +391,9 @@ def layer_norm_backward(grad_output, x, mean, rstd, weight):
     """(grad_input, grad_weight, grad_bias); with g = gy * weight and xhat = (x - mean) * rstd,
     gx = rstd (g - mean_D g - xhat mean_D(g xhat)), grad_weight = sum over rows of gy xhat,
     grad_bias = sum over rows of gy (both None without weight)."""
-    grad_output, x = norm_grad_inputs(grad_output, x, 2)
+    grad_output, x, mean, rstd, weight = layer_norm_backward_arguments(grad_output, x, mean,
+                                                                       rstd, weight)
     rows, size = x.shape[0], x.shape[1]
-    mean = channel_vector("mean", mean, rows, np.float64)
-    rstd = channel_vector("rstd", rstd, rows, np.float64)
-    weight = channel_vector("weight", weight, size, x.dtype)
     grad_input = np.empty_like(x)
     blocks = min(rows, ROW_BLOCKS) if weight is not None else 0
     sum_gy_xhat, sum_gy = np.zeros((blocks, size), x.dtype), np.zeros((blocks, size), x.dtype)

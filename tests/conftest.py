@@ -1,4 +1,7 @@
-"""Shared fixtures: run a test under each backend, and seed minigrad's generator."""
+"""Shared fixtures: run a test under each backend, and seed minigrad's generator; the fuzz
+suite's example counts (tests/test_fuzz_kernels.py) printed at the end of the run."""
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -44,3 +47,14 @@ def assert_projected_gradients_match(fn, tensors, rng, eps, rtol):
     fn(*tensors).backward(mg.tensor(cotangent))
     analytic = sum(np.sum(d.astype(np.float64) * t.grad.data) for t, d in zip(tensors, directions))
     np.testing.assert_allclose(analytic, numerical, rtol=rtol)
+
+
+FUZZ_COUNTS: Counter = Counter()  # kernel -> examples run, filled by tests/test_fuzz_kernels.py
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per fuzzed kernel, so that a CI log shows how much was fuzzed."""
+    if FUZZ_COUNTS:
+        terminalreporter.section("fuzz")
+        for kernel, count in sorted(FUZZ_COUNTS.items()):
+            terminalreporter.write_line(f"fuzz: {kernel} {count} examples")

@@ -276,3 +276,22 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(n, c, h, w, o,
         return
     for a, e in zip(run(compiled), expected):
         np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_no_output_channels_still_give_the_columns(rng, dtype):
+    # the kernel used to return uninitialized columns when the weight had no output channel
+    x, weight = rng.standard_normal((2, 3, 4, 4)).astype(dtype), np.zeros((0, 3, 2, 2), dtype)
+    y, cols = compiled.conv2d_forward(x, weight, None, 1, 0, 1)
+    y_twin, cols_twin = twin.conv2d_forward(x, weight, None, 1, 0, 1)
+    assert y.shape == y_twin.shape == (2, 0, 3, 3)
+    np.testing.assert_array_equal(cols, cols_twin)
+
+
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_argmax_must_hold_integers_inside_the_plane(kernel):
+    gy = np.ones((1, 1, 2, 2))
+    with pytest.raises(TypeError, match="argmax must hold integer indices, got float64"):
+        kernel.max_pool2d_backward(gy, np.zeros((1, 1, 2, 2)), (4, 4))
+    with pytest.raises(ValueError, match="argmax holds indices outside the 4x4 input plane"):
+        kernel.max_pool2d_backward(gy, np.full((1, 1, 2, 2), 16), (4, 4))

@@ -101,10 +101,27 @@ def test_p_one_drops_everything(backend):
 @pytest.mark.parametrize("make", [lambda p: nn.Dropout(p), lambda p: nn.AlphaDropout(p),
                                   lambda p: nn.GaussianDropout(p),
                                   lambda p: F.dropout(mg.ones(3), p)])
-@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan"), "0.5"])
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
 def test_bad_probabilities_raise(make, p):
     with pytest.raises(ValueError, match="dropout probability has to be in"):
         make(p)
+
+
+@pytest.mark.parametrize("make", [lambda p: nn.Dropout(p), lambda p: F.dropout(mg.ones(3), p)])
+@pytest.mark.parametrize("p, shown", [("0.5", "str '0.5'"), (None, "NoneType None")])
+def test_probabilities_that_are_not_numbers_raise_type_errors(make, p, shown):
+    # PyTorch raises TypeError here too; the message says what was given, not "got 0.5"
+    with pytest.raises(TypeError, match=f"dropout probability must be a number in \\[0, 1\\], "
+                                        f"got {shown}"):
+        make(p)
+
+
+@pytest.mark.parametrize("kernel", [twin, compiled])
+@pytest.mark.parametrize("p", [float("nan"), 1.0, -0.5, "0.1"])
+def test_alpha_coefficients_reject_what_has_no_real_value(kernel, p):
+    # ((1 - p)(1 + p alpha'^2))^-0.5 was complex for NaN (and a ZeroDivisionError at p = 1)
+    with pytest.raises((ValueError, TypeError), match="dropout probability"):
+        kernel.alpha_coefficients(p)
 
 
 def test_modules_follow_train_and_eval(backend):

@@ -212,3 +212,18 @@ def test_large_layer_gradients_along_a_random_direction(backend, rng, dtype, rto
     x, w, b = (mg.tensor(a, requires_grad=True) for a in (x, w, b))
     assert_projected_gradients_match(
         lambda *t: F.fused_linear(*t, activation=activation), [x, w, b], rng, 1e-6, rtol)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_relu_passes_nan_forward_and_the_gradient_at_a_nan_output_as_pytorch(kernel):
+    torch = pytest.importorskip("torch")
+    x = np.array([[np.nan, 1.0], [-1.0, 2.0]])
+    weight, gy = np.eye(2), np.full((2, 2), 3.0)
+    y = kernel.linear_forward(x, weight, None, "relu")
+    gx, _, _ = kernel.linear_backward(gy, x, weight, y, "relu")
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.relu(xt @ torch.tensor(weight).T)
+    yt.backward(torch.tensor(gy))
+    np.testing.assert_array_equal(y, yt.detach().numpy())  # NaN stays NaN
+    np.testing.assert_array_equal(gx, xt.grad.numpy())     # g passes where y is NaN

@@ -140,7 +140,13 @@ def test_nan_logits_propagate_to_their_row_only(backend):
      ValueError, r"label_smoothing must be in \[0, 1\]"),
     (lambda: F.nll_loss(mg.randn(3, 4), np.array([0, 9, 2])), IndexError, "Target 9"),
     (lambda: F.nll_loss(mg.randn(3, 4), np.zeros((3, 4), np.float32)), TypeError,
-     r"class indices \(integers\)"),
+     r"nll_loss: expected a Long \(integer\) tensor of class indices, got float32"),
+    # float class labels where probabilities do not fit: PyTorch's meaning, not a shape message
+    (lambda: F.cross_entropy(mg.randn(3, 4), np.array([0.0, 1.0, 2.0], np.float32)), TypeError,
+     r"expected a Long \(integer\) tensor of class indices, got float32 of shape \(3,\) "
+     r"\(probability targets must have the input's shape \(3, 4\)\)"),
+    (lambda: F.nll_loss(mg.randn(3, 4), np.array([0.0, 1.0, 2.0])), TypeError,
+     r"expected a Long \(integer\) tensor of class indices, got float64 of shape \(3,\)$"),
 ])
 def test_bad_inputs_raise_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
@@ -238,3 +244,19 @@ def test_bce_with_logits_matches_pytorch_and_stays_finite(reduction, weighted):
     assert np.isfinite(ours_x.grad.data).all()
     with pytest.raises(ValueError, match=r"target of shape \(3,\) does not match input"):
         F.binary_cross_entropy_with_logits(mg.randn(4), np.zeros(3))
+
+
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_missing_grad_losses_raise_a_type_error(kernel, rng):
+    # the compiled kernel used to read them through a NULL pointer
+    _, probs = kernel.cross_entropy_forward(rng.standard_normal((3, 4)), np.array([0, 1, 2]),
+                                            None, -100, 0.0)
+    with pytest.raises(TypeError, match="grad_losses must be a numpy.ndarray, got NoneType"):
+        kernel.cross_entropy_backward(None, probs, np.array([0, 1, 2]), None, -100, 0.0)
+
+
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_float_class_labels_given_to_the_kernel_get_pytorchs_meaning(kernel):
+    with pytest.raises(TypeError, match=r"expected a Long \(integer\) array of class indices, "
+                                        r"got float64 of shape \(3,\)"):
+        kernel.cross_entropy_forward(np.zeros((3, 4)), np.zeros(3), None, -100, 0.0)

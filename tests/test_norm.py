@@ -303,3 +303,59 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(shape, dtype, 
             assert a is None
         else:
             np.testing.assert_allclose(a, e, **TOL[np.dtype(e.dtype).type])
+
+
+# ------------------------------------------------------- missing statistics, NaN and infinity
+
+@pytest.mark.parametrize("kernel", [compiled, twin])
+@pytest.mark.parametrize("call, missing", [
+    (lambda k, x: k.batch_norm_apply(x, None, np.ones(2), None, None, 1e-5), "mean"),
+    (lambda k, x: k.batch_norm_backward(x, x, None, np.ones(2), None, 1e-5, True), "mean"),
+    (lambda k, x: k.batch_norm_backward(x, x, np.zeros(2), None, None, 1e-5, False), "var"),
+    (lambda k, x: k.layer_norm_backward(x[:, :, 0], x[:, :, 0], None, np.ones(3), None), "mean"),
+    (lambda k, x: k.layer_norm_backward(x[:, :, 0], x[:, :, 0], np.zeros(3), None, None),
+     "rstd"),
+])
+def test_missing_statistics_raise_type_errors(kernel, call, missing):
+    # the compiled kernels used to read these through a NULL pointer
+    with pytest.raises(TypeError, match=f"{missing} must be a numpy.ndarray, got NoneType"):
+        call(kernel, np.ones((3, 2, 1)))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_eval_backward_keeps_a_nan_running_mean_out_of_the_input_gradient(kernel, rng):
+    torch = pytest.importorskip("torch")
+    x, gy = rng.standard_normal((5, 2, 1)), rng.standard_normal((5, 2, 1))
+    mean, var, weight = np.array([np.nan, 0.5]), np.array([1.0, 2.0]), np.array([1.5, -1.0])
+    gx, gw, gb = kernel.batch_norm_backward(gy, x, mean, var, weight, 1e-5, False)
+    xt, wt = torch.tensor(x[:, :, 0], requires_grad=True), torch.tensor(weight, requires_grad=True)
+    y = torch.nn.functional.batch_norm(xt, torch.tensor(mean), torch.tensor(var), wt,
+                                       torch.zeros(2, dtype=torch.float64), training=False)
+    y.backward(torch.tensor(gy[:, :, 0]))
+    np.testing.assert_allclose(gx[:, :, 0], xt.grad.numpy(), **TOL[np.float64])
+    np.testing.assert_allclose(gw, wt.grad.numpy(), **TOL[np.float64])  # NaN for channel 0
+    assert np.isfinite(gx).all() and np.isnan(gw[0])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_layer_norm_rows_with_infinities_give_pytorchs_statistics(kernel, dtype):
+    torch = pytest.importorskip("torch")
+    inf = np.inf
+    x = np.array([[-inf, -inf, -inf], [-inf, 1, 2], [1, inf, 2], [1, np.nan, 2], [1, 2, 4]],
+                 dtype)
+    y, mean, rstd = kernel.layer_norm_forward(x, None, None, 1e-5)
+    expected = torch.native_layer_norm(torch.tensor(x, dtype=torch.float64), (3,), None, None,
+                                       1e-5)
+    np.testing.assert_allclose(y, expected[0].numpy(), **TOL[dtype])
+    np.testing.assert_allclose(mean, expected[1].numpy()[:, 0], **TOL[dtype])  # NaN, not -inf
+    np.testing.assert_allclose(rstd, expected[2].numpy()[:, 0], **TOL[dtype])
+
+
+@pytest.mark.parametrize("kernel", [compiled, twin])
+def test_batch_statistics_of_channels_with_infinities_are_nan(kernel):
+    x = np.array([[[-np.inf], [1.0]], [[-np.inf], [2.0]]])
+    mean, var = kernel.batch_norm_stats(x)
+    assert np.isnan(mean[0]) and np.isnan(var[0]) and mean[1] == 1.5 and var[1] == 0.25

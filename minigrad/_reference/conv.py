@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import conv2d_inputs, float_array, pair, pool_geometry, window_output_size
+from .._validate import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
+                         conv2d_forward_arguments, kernel_area,
+                         max_pool2d_backward_arguments, pool_arguments)
 
 
 def _window_slices(kernel, stride, dilation, out_size):
@@ -46,21 +48,14 @@ def _col2im(cols, x_shape, kernel, stride, padding, dilation, out_size):
     return grad[:, :, ph:ph + h, pw:pw + w]
 
 
-def _geometry(x, weight, stride, padding, dilation):
-    stride, padding, dilation = pair("stride", stride, 1), pair("padding", padding, 0), \
-        pair("dilation", dilation, 1)
-    kernel = weight.shape[2:]
-    out_size = window_output_size(x.shape[2:], kernel, stride, padding, dilation)
-    return kernel, stride, padding, dilation, out_size
-
-
 def conv2d_forward(x, weight, bias, stride, padding, dilation) -> tuple:
     """(y, cols): y (N, O, OH, OW) = conv(x, weight) + bias; cols (N, C*kh*kw, OH*OW), each
     image's im2col columns, is kept for backward."""
-    x, weight, bias = conv2d_inputs(x, weight, bias)
-    kernel, stride, padding, dilation, out_size = _geometry(x, weight, stride, padding, dilation)
+    x, weight, bias, geometry = conv2d_forward_arguments(x, weight, bias, stride, padding,
+                                                         dilation)
+    kernel, stride, padding, dilation, out_size = geometry
     cols = _im2col(x, kernel, stride, padding, dilation, out_size)
-    y = weight.reshape(weight.shape[0], -1) @ cols
+    y = weight.reshape(weight.shape[0], x.shape[1] * kernel_area(weight)) @ cols
     if bias is not None:
         y += bias[:, None]
     return y.reshape(x.shape[0], weight.shape[0], *out_size), cols
@@ -69,15 +64,12 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation) -> tuple:
 def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, input_grad=True,
                     weight_grad=True, bias_grad=True) -> tuple:
     """(grad_input, grad_weight, grad_bias), each None when not requested."""
-    x, weight, _ = conv2d_inputs(x, weight, None)
-    kernel, stride, padding, dilation, out_size = _geometry(x, weight, stride, padding, dilation)
-    grad_output = float_array("grad_output", grad_output, 4, x.dtype)
-    expected = (x.shape[0], weight.shape[0], *out_size)
-    if grad_output.shape != expected:
-        raise ValueError(f"conv2d backward: grad_output has shape {grad_output.shape}, "
-                         f"expected {expected}")
-    gy = grad_output.reshape(*expected[:2], out_size[0] * out_size[1])  # (N, O, L)
-    w2 = weight.reshape(weight.shape[0], -1)
+    grad_output, x, cols, weight, geometry, input_grad, weight_grad, bias_grad = \
+        conv2d_backward_arguments(grad_output, x, cols, weight, stride, padding, dilation,
+                                  input_grad, weight_grad, bias_grad)
+    kernel, stride, padding, dilation, out_size = geometry
+    gy = grad_output.reshape(*grad_output.shape[:2], out_size[0] * out_size[1])  # (N, O, L)
+    w2 = weight.reshape(weight.shape[0], x.shape[1] * kernel_area(weight))
     grad_input = grad_weight = grad_bias = None
     if input_grad:
         grad_input = _col2im(w2.T @ gy, x.shape, kernel, stride, padding, dilation, out_size)
@@ -88,15 +80,10 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, inp
     return grad_input, grad_weight, grad_bias
 
 
-def _pool_arguments(x, kernel_size, stride, padding):
-    x = float_array("input", x, 4)
-    return (x, *pool_geometry(x.shape[2:], kernel_size, stride, padding))
-
-
 def max_pool2d_forward(x, kernel_size, stride, padding) -> tuple:
     """(y, argmax): each window's maximum (the first one on ties; a NaN wins) and its index
     i * W + j in the input plane, kept for backward."""
-    x, kernel, stride, padding, out_size = _pool_arguments(x, kernel_size, stride, padding)
+    x, kernel, stride, padding, out_size = pool_arguments(x, kernel_size, stride, padding)
     n, c, h, w = x.shape
     xp = _padded(x, padding, -np.inf)
     windows = np.stack([xp[:, :, rows, columns] for _, _, (rows, columns) in
@@ -111,12 +98,8 @@ def max_pool2d_forward(x, kernel_size, stride, padding) -> tuple:
 
 def max_pool2d_backward(grad_output, argmax, input_size) -> np.ndarray:
     """gx: each window's gradient added at the index its maximum came from."""
-    grad_output = float_array("grad_output", grad_output, 4)
-    if not isinstance(argmax, np.ndarray) or argmax.shape != grad_output.shape:
-        raise ValueError(f"argmax has shape {getattr(argmax, 'shape', None)}, expected "
-                         f"{grad_output.shape}")
+    grad_output, argmax, (h, w) = max_pool2d_backward_arguments(grad_output, argmax, input_size)
     n, c = grad_output.shape[:2]
-    h, w = input_size
     grad = np.zeros((n * c, h * w), grad_output.dtype)
     planes = np.repeat(np.arange(n * c), grad_output.shape[2] * grad_output.shape[3])
     np.add.at(grad, (planes, argmax.reshape(-1)), grad_output.reshape(-1))
@@ -125,7 +108,7 @@ def max_pool2d_backward(grad_output, argmax, input_size) -> np.ndarray:
 
 def avg_pool2d_forward(x, kernel_size, stride, padding) -> np.ndarray:
     """Each window's mean, zeros of the padding included (count_include_pad=True)."""
-    x, kernel, stride, padding, out_size = _pool_arguments(x, kernel_size, stride, padding)
+    x, kernel, stride, padding, out_size = pool_arguments(x, kernel_size, stride, padding)
     xp = _padded(x.astype(np.float64), padding)
     total = sum(xp[:, :, rows, columns] for _, _, (rows, columns) in
                 _window_slices(kernel, stride, (1, 1), out_size))
@@ -134,12 +117,9 @@ def avg_pool2d_forward(x, kernel_size, stride, padding) -> np.ndarray:
 
 def avg_pool2d_backward(grad_output, input_size, kernel_size, stride, padding) -> np.ndarray:
     """gx: each window's gradient spread evenly over its kh*kw positions."""
-    grad_output = float_array("grad_output", grad_output, 4)
+    grad_output, input_size, kernel, stride, padding, out_size = avg_pool2d_backward_arguments(
+        grad_output, input_size, kernel_size, stride, padding)
     n, c = grad_output.shape[:2]
-    kernel, stride, padding, out_size = pool_geometry(input_size, kernel_size, stride, padding)
-    if grad_output.shape[2:] != out_size:
-        raise ValueError(f"grad_output has spatial size {grad_output.shape[2:]}, expected "
-                         f"{out_size}")
     (h, w), (ph, pw) = input_size, padding
     grad = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
     share = grad_output / (kernel[0] * kernel[1])

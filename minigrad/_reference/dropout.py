@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import dropout_probability, float_array
+from .._validate import dropout_arguments, dropout_probability, masked_scale_arguments
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # SELU's negative saturation value -lambda * alpha, which alpha dropout gives to dropped units.
@@ -37,23 +37,23 @@ def keep_mask(seed: int, count: int, p: float) -> np.ndarray:
 
 
 def alpha_coefficients(p: float) -> tuple[float, float]:
-    """(a, b) with out = a * (x if kept else alpha') + b keeping SELU's mean 0 and variance 1."""
+    """(a, b) with out = a * (x if kept else alpha') + b keeping SELU's mean 0 and variance 1;
+    0 <= p < 1."""
+    p = dropout_probability(p, upper_open=True)
     a = ((1 - p) * (1 + p * ALPHA_PRIME ** 2)) ** -0.5
     return a, -a * ALPHA_PRIME * p
 
 
 def dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(y, keep): keep_i = u_i >= p (probability 1 - p), y = x * keep / (1 - p); 0 <= p < 1."""
-    x = float_array("input", x, 1)
-    dropout_probability(p, upper_open=True)
+    x, p, seed = dropout_arguments(x, p, seed)
     keep = keep_mask(seed, x.size, p)
     return (x * keep * (1 / (1 - p))).astype(x.dtype), keep.astype(np.uint8)
 
 
 def alpha_dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(y, keep): y = a * (x if kept else alpha') + b; 0 <= p < 1."""
-    x = float_array("input", x, 1)
-    dropout_probability(p, upper_open=True)
+    x, p, seed = dropout_arguments(x, p, seed)
     keep = keep_mask(seed, x.size, p)
     a, b = alpha_coefficients(p)
     return (a * (x * keep + ALPHA_PRIME * ~keep) + b).astype(x.dtype), keep.astype(np.uint8)
@@ -61,8 +61,7 @@ def alpha_dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarra
 
 def gaussian_dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(y, noise): y = x * noise, noise ~ N(1, p / (1 - p)) by Box-Muller from u_2i, u_2i+1."""
-    x = float_array("input", x, 1)
-    dropout_probability(p, upper_open=True)
+    x, p, seed = dropout_arguments(x, p, seed)
     u = uniforms(seed, 2 * x.size)
     normal = np.sqrt(-2 * np.log1p(-u[0::2])) * np.cos(2 * np.pi * u[1::2])
     noise = (1 + np.sqrt(p / (1 - p)) * normal).astype(x.dtype)
@@ -71,10 +70,5 @@ def gaussian_dropout_forward(x: np.ndarray, p: float, seed: int) -> tuple[np.nda
 
 def masked_scale(grad_output: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
     """grad_output * mask * scale: the backward of every dropout (mask: keep flags or noise)."""
-    grad_output = float_array("grad_output", grad_output, 1)
-    if not isinstance(mask, np.ndarray) or mask.shape != grad_output.shape:
-        raise ValueError(f"mask has shape {getattr(mask, 'shape', None)}, expected "
-                         f"{grad_output.shape}")
-    if mask.dtype != np.uint8:
-        mask = float_array("mask", mask, 1, grad_output.dtype)
+    grad_output, mask, scale = masked_scale_arguments(grad_output, mask, scale)
     return (grad_output * mask * scale).astype(grad_output.dtype)

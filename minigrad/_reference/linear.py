@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .._validate import activation_code, linear_grad_inputs, linear_inputs
+from .._validate import linear_backward_arguments, linear_forward_arguments
 
 
 def _activate(z: np.ndarray, activation: str, negative_slope: float) -> np.ndarray:
@@ -23,7 +23,7 @@ def _activation_grad(gy: np.ndarray, y: np.ndarray, activation: str,
                      negative_slope: float) -> np.ndarray:
     """dL/dz from dL/dy and the output y: each derivative is a function of y alone."""
     if activation == "relu":
-        return np.where(y > 0, gy, 0)
+        return np.where(y <= 0, 0, gy)  # a NaN output passes gy on, as PyTorch
     if activation == "leaky_relu":
         return np.where(y > 0, gy, gy * negative_slope)
     if activation == "sigmoid":
@@ -36,8 +36,8 @@ def _activation_grad(gy: np.ndarray, y: np.ndarray, activation: str,
 def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
                    activation: str = "none", negative_slope: float = 0.01) -> np.ndarray:
     """act(x @ weight.T + bias) for x (N, in), weight (out, in), bias (out,) or None."""
-    x, weight, bias = linear_inputs(x, weight, bias)
-    activation_code(activation, negative_slope)
+    x, weight, bias, _, negative_slope = linear_forward_arguments(x, weight, bias, activation,
+                                                                 negative_slope)
     z = x @ weight.T
     if bias is not None:
         z += bias
@@ -49,9 +49,9 @@ def linear_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray,
                     negative_slope: float = 0.01, input_grad: bool = True,
                     weight_grad: bool = True, bias_grad: bool = True) -> tuple:
     """(grad_input, grad_weight, grad_bias); each is None when not requested."""
-    x, weight, _ = linear_inputs(x, weight, None)
-    activation_code(activation, negative_slope)
-    grad_output, output = linear_grad_inputs(grad_output, x, weight, output, activation)
+    grad_output, x, weight, output, _, negative_slope, input_grad, weight_grad, bias_grad = \
+        linear_backward_arguments(grad_output, x, weight, output, activation, negative_slope,
+                                  input_grad, weight_grad, bias_grad)
     gz = _activation_grad(grad_output, output, activation, negative_slope).astype(x.dtype,
                                                                                   copy=False)
     grad_input = gz @ weight if input_grad else None

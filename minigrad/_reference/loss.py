@@ -12,15 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import bce_inputs, channel_vector, float_array, loss_targets
-
-
-def _inputs(logits, target, weight, ignore_index):
-    logits = float_array("input", logits, 2)
-    target = loss_targets(target, logits, ignore_index)
-    weight = channel_vector("weight", weight, logits.shape[1], logits.dtype)
-    return logits, target, np.ones(logits.shape[1]) if weight is None else weight.astype(
-        np.float64)
+from .._validate import bce_inputs, cross_entropy_arguments, cross_entropy_backward_arguments
 
 
 def _smoothed(target: np.ndarray, classes: int, label_smoothing: float) -> np.ndarray:
@@ -31,7 +23,8 @@ def cross_entropy_forward(logits: np.ndarray, target: np.ndarray, weight: np.nda
                           ignore_index: int, label_smoothing: float) -> tuple:
     """(losses, probs): each row's loss in float64 (N,), and softmax(logits) (N, C) in the
     logits' dtype, kept for backward."""
-    logits, target, w = _inputs(logits, target, weight, ignore_index)
+    logits, target, w, ignore_index, label_smoothing = cross_entropy_arguments(
+        logits, target, weight, ignore_index, label_smoothing)
     x = logits.astype(np.float64)
     rows, classes = x.shape
     if rows == 0 or classes == 0:
@@ -55,8 +48,9 @@ def cross_entropy_backward(grad_losses: np.ndarray, probs: np.ndarray, target: n
                            weight: np.ndarray | None, ignore_index: int,
                            label_smoothing: float) -> np.ndarray:
     """d(sum_i grad_losses_i loss_i) / d logits, (N, C) in the probabilities' dtype."""
-    probs, target, w = _inputs(probs, target, weight, ignore_index)
-    grad_losses = channel_vector("grad_losses", grad_losses, probs.shape[0], np.float64)
+    grad_losses, probs, target, w, ignore_index, label_smoothing = \
+        cross_entropy_backward_arguments(grad_losses, probs, target, weight, ignore_index,
+                                         label_smoothing)
     if probs.size == 0:
         return np.empty_like(probs)
     p = probs.astype(np.float64)

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import channel_vector, float_array, norm_grad_inputs
+from .._validate import (batch_norm_apply_arguments, batch_norm_backward_arguments,
+                         float_array, layer_norm_backward_arguments,
+                         layer_norm_forward_arguments)
 
 
 def _affine(weight: np.ndarray | None, bias: np.ndarray | None, size: int) -> tuple:
     ones, zeros = np.ones(size), np.zeros(size)
     return (ones if weight is None else weight), (zeros if bias is None else bias)
+
+
+def _finite_or_nan(mean: np.ndarray, x: np.ndarray, axis) -> np.ndarray:
+    """mean, NaN where its values are not all finite (PyTorch's Welford mean of inf is NaN)."""
+    return np.where(np.isfinite(x).all(axis=axis), mean, np.nan)
 
 
 def batch_norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -23,19 +30,17 @@ def batch_norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nan = np.full(x.shape[1], np.nan)
         return nan, nan.copy()
     x64 = x.astype(np.float64)
-    return x64.mean(axis=(0, 2)), x64.var(axis=(0, 2))
+    with np.errstate(invalid="ignore"):  # an infinity: NaN statistics
+        return _finite_or_nan(x64.mean(axis=(0, 2)), x64, (0, 2)), x64.var(axis=(0, 2))
 
 
 def batch_norm_apply(x: np.ndarray, mean: np.ndarray, var: np.ndarray,
                      weight: np.ndarray | None, bias: np.ndarray | None,
                      eps: float) -> np.ndarray:
     """y = (x - mean) / sqrt(var + eps) * weight + bias per channel, for x (N, C, L)."""
-    x = float_array("input", x, 3)
+    x, mean, var, weight, bias, eps = batch_norm_apply_arguments(x, mean, var, weight, bias,
+                                                                 eps)
     channels = x.shape[1]
-    mean = channel_vector("mean", mean, channels, np.float64)
-    var = channel_vector("var", var, channels, np.float64)
-    weight = channel_vector("weight", weight, channels, x.dtype)
-    bias = channel_vector("bias", bias, channels, x.dtype)
     gamma, beta = _affine(weight, bias, channels)
     scale = gamma / np.sqrt(var + eps)
     shift = beta - mean * scale
@@ -51,11 +56,9 @@ def batch_norm_backward(grad_output: np.ndarray, x: np.ndarray, mean: np.ndarray
         gx = weight * invstd / M * (M * gy - sum(gy) - xhat * sum(gy * xhat)),  M = N * L;
     in evaluation they are constants: gx = weight * invstd * gy.
     """
-    grad_output, x = norm_grad_inputs(grad_output, x, 3)
+    grad_output, x, mean, var, weight, eps, training = batch_norm_backward_arguments(
+        grad_output, x, mean, var, weight, eps, training)
     channels = x.shape[1]
-    mean = channel_vector("mean", mean, channels, np.float64)
-    var = channel_vector("var", var, channels, np.float64)
-    weight = channel_vector("weight", weight, channels, x.dtype)
     gamma, _ = _affine(weight, None, channels)
     invstd = 1 / np.sqrt(var + eps)
     xhat = (x - mean[:, None]) * invstd[:, None]
@@ -78,13 +81,11 @@ def layer_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarra
                        eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(y, mean, rstd) for x (M, D): y = (x - mean) * rstd * weight + bias row by row,
     rstd = 1 / sqrt(biased var + eps); mean and rstd are float64 (M,) for backward."""
-    x = float_array("input", x, 2)
-    weight = channel_vector("weight", weight, x.shape[1], x.dtype)
-    bias = channel_vector("bias", bias, x.shape[1], x.dtype)
+    x, weight, bias, eps = layer_norm_forward_arguments(x, weight, bias, eps)
     gamma, beta = _affine(weight, bias, x.shape[1])
     x64, size = x.astype(np.float64), x.shape[1]
     with np.errstate(invalid="ignore", divide="ignore"):  # D == 0 gives NaN statistics
-        mean = x64.sum(axis=1) / size
+        mean = _finite_or_nan(x64.sum(axis=1) / size, x64, 1)
         centered = x64 - mean[:, None]
         rstd = 1 / np.sqrt((centered * centered).sum(axis=1) / size + eps)
     y = centered * rstd[:, None] * gamma + beta
@@ -98,11 +99,9 @@ def layer_norm_backward(grad_output: np.ndarray, x: np.ndarray, mean: np.ndarray
         gx = rstd * (g - mean_D(g) - xhat * mean_D(g * xhat)),
         grad_weight = sum over rows of gy * xhat,  grad_bias = sum over rows of gy.
     """
-    grad_output, x = norm_grad_inputs(grad_output, x, 2)
+    grad_output, x, mean, rstd, weight = layer_norm_backward_arguments(grad_output, x, mean,
+                                                                       rstd, weight)
     rows, size = x.shape
-    mean = channel_vector("mean", mean, rows, np.float64)
-    rstd = channel_vector("rstd", rstd, rows, np.float64)
-    weight = channel_vector("weight", weight, size, x.dtype)
     gamma, _ = _affine(weight, None, size)
     gy = grad_output.astype(np.float64)
     xhat = (x - mean[:, None]) * rstd[:, None]

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
+from .._validate import float_class_labels_error
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -116,7 +117,8 @@ def _check(name: str, input: Tensor, target: Any, weight: Tensor | None, reducti
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a scalar")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
-    if target_array.dtype.kind == "f" and allow_probabilities:
+    probabilities = allow_probabilities and target_array.ndim == input.ndim
+    if target_array.dtype.kind == "f" and probabilities:
         if target_array.shape != input.shape:
             raise ValueError(f"{name}: probability targets of shape {target_array.shape} do not "
                              f"match input of shape {input.shape}")
@@ -128,6 +130,9 @@ def _check(name: str, input: Tensor, target: Any, weight: Tensor | None, reducti
         if target_array.shape != expected:
             raise ValueError(f"{name}: target of shape {target_array.shape} does not match input "
                              f"of shape {input.shape} (expected target shape {expected})")
+    elif target_array.dtype.kind == "f":  # class labels given as floats (PyTorch: expected Long)
+        raise float_class_labels_error(f"{name}: ", target_array, input.shape if
+                                       allow_probabilities else None, "tensor")
     else:
         kinds = "class indices (integers) or probabilities" if allow_probabilities else \
             "class indices (integers)"
