@@ -8,13 +8,14 @@
 # Haswell and Zen) and rounds C to the data's precision after each block. A remainder between Q
 # and 2Q is cut in two, and its single-threaded driver (driver/level3/level3.c) rounds the cut
 # to a multiple of the kernel's unroll while the threaded one (level3_thread.c) halves exactly:
-# K = 784 in float32 is summed as 448 + 176 + 160 on one thread and 448 + 168 + 168 on two. Which
+# K = 784 in float32 is summed as 400 + 384 on one thread and 392 + 392 on two. Which
 # driver runs depends on the process-wide OpenBLAS thread count at the call (and on M*N*K), so a
 # gemm's bits changed with mg.set_num_threads and with another Python thread's conv2d, which
 # sets that count to 1 for its batch loop. gemm below therefore cuts K itself into equal chunks
 # of at most K_BLOCK (no larger than any of those Q), one OpenBLAS call each, accumulating into C
-# after the first: every call then has a single K block in either driver, and the threads only
-# split the rows and columns of C, which leaves each element's sum unchanged.
+# after the first: every call then has a single K block in either driver. The threads then only
+# split the rows and columns of C, which leaves each float32 element's sum unchanged; float64
+# results still depend on where C is cut (minigrad.kernels.float64_gemm_threads).
 from cython cimport floating
 
 

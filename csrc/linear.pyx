@@ -9,6 +9,8 @@
 #   With no activation, gz is grad_output itself and the pass only sums the bias gradient.
 # - The passes are serial on purpose: they touch N*out elements once, a small fraction of the
 #   gemm's N*out*in multiply-adds, and a serial loop cannot fight OpenBLAS's threads for the cores.
+# - float32 gemms give the same bits for any thread count (csrc/_blas.pxd); float64 ones run
+#   on one BLAS thread in deterministic mode (minigrad.kernels.float64_gemm_threads).
 # - The def wrappers validate (minigrad._validate, shared with the NumPy twin), make inputs
 #   contiguous and allocate outputs with the GIL held; the cdef helpers run without it.
 from cython cimport floating
@@ -19,6 +21,7 @@ import numpy as np
 from _blas cimport gemm
 
 from minigrad._validate import activation_code, linear_grad_inputs, linear_inputs
+from minigrad.kernels import float64_gemm_threads
 
 cdef enum:
     NONE = 0
@@ -136,7 +139,8 @@ def linear_forward(x, weight, bias=None, str activation="none", double negative_
     if x.dtype == np.float32:
         _forward[float](x, weight, bias, out, code, <float>negative_slope)
     else:
-        _forward[double](x, weight, bias, out, code, negative_slope)
+        with float64_gemm_threads():
+            _forward[double](x, weight, bias, out, code, negative_slope)
     return out
 
 
@@ -163,8 +167,9 @@ def linear_backward(grad_output, x, weight, output=None, str activation="none",
             _backward[float](grad_output, x, weight, output, gz, bias_sum, grad_input,
                              grad_weight, code, <float>negative_slope)
         else:
-            _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
-                              grad_weight, code, negative_slope)
+            with float64_gemm_threads():
+                _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
+                                  grad_weight, code, negative_slope)
     else:  # an empty batch or layer: every gradient is zero
         grad_input, grad_weight = np.zeros_like(grad_input), np.zeros_like(grad_weight)
     return (grad_input.reshape(n, k) if input_grad else None,

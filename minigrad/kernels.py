@@ -188,14 +188,28 @@ def blas_on_one_thread() -> Iterator[None]:
                 _openblas.scipy_openblas_set_num_threads(get_num_threads())
 
 
+def float64_gemm_threads() -> contextlib.AbstractContextManager:
+    """What the float64 linear kernels hold around their gemms: blas_on_one_thread() in
+    deterministic mode, nothing otherwise.
+
+    OpenBLAS's threaded driver cuts the rows of a product at multiples of 8 in float64 (16 in
+    float32) on SkylakeX, while its float64 kernel works on 16 at a time and the rows left at a
+    cut take code that rounds differently: a float64 product's bits depend on the thread count
+    even when the inner dimension is chunked (csrc/_blas.pxd); float32 ones do not.
+    """
+    return blas_on_one_thread() if _deterministic else contextlib.nullcontext()
+
+
 def use_deterministic_algorithms(mode: bool) -> None:
     """Make every result bit-identical for any thread count (PyTorch's name).
 
-    minigrad's compiled kernels already are (docs/determinism.md). What the mode adds: NumPy's
-    own BLAS, which computes mg.matmul / Tensor @ and the NumPy twins' products, runs on one
-    thread, because OpenBLAS sums a product's inner dimension in blocks that differ between its
-    single-threaded and threaded code. mg.set_num_threads keeps that BLAS at one thread while
-    the mode is on; turning it off gives it get_num_threads() threads again.
+    The float32 compiled kernels already are, and so are all but the float64 linear layer
+    (docs/determinism.md). What the mode adds: float64 linear gemms run on one BLAS thread
+    (float64_gemm_threads), and NumPy's own BLAS, which computes mg.matmul / Tensor @ and the
+    NumPy twins' products, runs on one thread, because OpenBLAS sums a product's inner dimension
+    in blocks that differ between its single-threaded and threaded code. mg.set_num_threads keeps
+    that BLAS at one thread while the mode is on; turning it off gives it get_num_threads()
+    threads again.
     """
     global _deterministic
     if not isinstance(mode, bool):
