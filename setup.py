@@ -49,7 +49,8 @@ if SANITIZE:
     compile_args += sanitizer
     link_args += sanitizer
 
-# (module suffix, extra flags): the baseline build, and where the CPU family allows, an x86-64-v3 one.
+# (module suffix, extra flags): the baseline build, and where the CPU family allows, an
+# x86-64-v3 one.
 VARIANTS = [("", [])]
 if sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64"):
     VARIANTS.append(("_v3", ["-march=x86-64-v3"]))

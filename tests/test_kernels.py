@@ -114,7 +114,8 @@ def kernel_calls(rng, dtype):
     p, g, state = r(n), r(n), (np.abs(r(n)) for _ in range(4))
     s1, s2, s3, s4 = state
     return {
-        ("conv", "conv2d_forward"): [(images, kernel, bias, 1, 2, 1), (images, kernel, None, 2, 1, 2)],
+        ("conv", "conv2d_forward"): [(images, kernel, bias, 1, 2, 1),
+                                     (images, kernel, None, 2, 1, 2)],
         ("conv", "conv2d_backward"): [(r(*y.shape), images, cols, kernel, 1, 2, 1)],
         ("conv", "max_pool2d_forward"): [(images, 2, 2, 0), (images, 3, 2, 1)],
         ("conv", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24))],

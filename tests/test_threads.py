@@ -38,7 +38,8 @@ x = rng.standard_normal((16, 4, 24, 24)).astype(np.float32)
 weight = rng.standard_normal((8, 4, 5, 5)).astype(np.float32)
 channels = rng.standard_normal((64, 16, 64)).astype(np.float32)
 rows = rng.standard_normal((128, 512)).astype(np.float32)
-a, b = rng.standard_normal((512, 784)).astype(np.float32), rng.standard_normal((256, 784)).astype(np.float32)
+a = rng.standard_normal((512, 784)).astype(np.float32)
+b = rng.standard_normal((256, 784)).astype(np.float32)
 
 def kernels_results(threads):
     if threads:
@@ -263,7 +264,8 @@ def test_a_child_forked_inside_another_threads_conv_loop_gets_its_blas_threads_b
         inside.wait(60)
         pid = os.fork()
         if pid == 0:
-            state = (kernels._one_thread_sections, kernels._openblas.scipy_openblas_get_num_threads())
+            blas_threads = kernels._openblas.scipy_openblas_get_num_threads()
+            state = (kernels._one_thread_sections, blas_threads)
             os._exit(0 if state == (0, 2) else 1)
         release.set()
         other.join()
