@@ -38,7 +38,10 @@ static inline float minigrad_expf(float x)
 
 /* The row function is compiled for the x86-64 levels v4 (AVX-512), v3 (AVX2, FMA) and the
  * baseline (SSE2); the loader picks the best the CPU has (GCC's target_clones; "arch=skylake"
- * style clones would test the CPU model and miss AMD's). Elsewhere it is compiled once. */
+ * style clones would test the CPU model and miss AMD's). Elsewhere it is compiled once. Every
+ * clone rounds the same: setup.py compiles with -ffp-contract=off, which keeps the v3 and v4
+ * clones from fusing p * r + c into an FMA (they did in the baseline build, and its float32
+ * softmax then differed from the _v3 build's, whose flags had it off). */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
 #define MINIGRAD_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
                                                      "default")))

@@ -13,11 +13,14 @@
 #   (single-threaded BLAS) and col2im for its images, so one image's columns stay in the
 #   thread's L2 cache between the steps; one gemm over the whole batch streamed a column matrix
 #   of tens of MB through memory three times (written, packed, read back) and ran OpenBLAS's
-#   threads between OpenMP passes. OpenBLAS is set to one thread for the loop and back to
-#   minigrad's thread count after it (the count is global to the library, which only minigrad's
-#   kernels use: a gemm another Python thread runs meanwhile runs on one thread too).
-# - Weight gradients are summed per thread (gW_t += over the thread's images), then the thread
-#   sums are added in thread order: the same result every run for a given thread count.
+#   threads between OpenMP passes. OpenBLAS's thread count is global to the library, so the
+#   wrappers hold minigrad.kernels.blas_on_one_thread() around the loop (it sets the count to 1
+#   while any conv2d of any Python thread is inside its loop, and back after the last one); a gemm
+#   that another Python thread runs meanwhile is slower, not different (csrc/_blas.pxd).
+# - Weight gradients are summed per block of images (gW_j += over block j's images, in order),
+#   then the blocks are added in order. The blocks are a function of the batch size alone
+#   (IMAGE_BLOCKS of them, their sizes differing by at most one) and each is summed by one
+#   thread, so the result is the same for any thread count.
 #   Each image's input gradient belongs to one thread, so col2im's += is race-free.
 # - Max pooling keeps the index (i * W + j in the input plane) of each window's maximum; ties go
 #   to the first in row-major window order and a NaN wins, as in the twin.
@@ -30,12 +33,15 @@ from libc.string cimport memset
 
 import numpy as np
 
-from _blas cimport gemm, set_blas_threads
+from _blas cimport gemm
 
-from minigrad._validate import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
+from minigrad._validate.conv import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
                                 conv2d_forward_arguments, kernel_area,
                                 max_pool2d_backward_arguments, pool_arguments)
-from minigrad.kernels import get_num_threads
+from minigrad.kernels import blas_on_one_thread, get_num_threads
+
+cdef enum:
+    IMAGE_BLOCKS = 16  # most blocks of images of a weight gradient (their partial sums)
 
 
 cdef struct Window:  # one sliding-window geometry (convolution or pooling)
@@ -131,7 +137,6 @@ cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
     cdef Py_ssize_t outs = weight.shape[0], ckk = weight.shape[1], length = y.shape[2], b, o, l
     cdef Py_ssize_t h = x.shape[2], w = x.shape[3]
     cdef int t
-    set_blas_threads(1)
     for b in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
         t = threadid()
         padded[t, :, g.ph:g.ph + h, g.pw:g.pw + w] = x[b]  # the border stays zero
@@ -143,7 +148,10 @@ cdef void _conv_forward(const floating[:, :, :, ::1] x,     # IN  (N, C, H, W)
             for o in range(outs):
                 for l in range(length):
                     y[b, o, l] += bias[o]
-    set_blas_threads(threads)
+
+
+cdef inline Py_ssize_t _image_blocks(Py_ssize_t n) noexcept nogil:
+    return min(n, IMAGE_BLOCKS)
 
 
 cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
@@ -152,25 +160,27 @@ cdef void _conv_backward(const floating[:, :, ::1] gy,   # IN  (N, O, L)
                          floating[:, :, ::1] g_cols,     # OUT (threads, CKK, L) scratch, or empty
                          floating[:, :, :, ::1] padded,  # OUT (threads, C, Hp, Wp) scratch
                          floating[:, :, :, ::1] gx,      # OUT (N, C, H, W), or empty
-                         floating[:, :, ::1] gw_parts,   # OUT (threads, O, CKK) zeroed, or empty
+                         floating[:, :, ::1] gw_parts,   # OUT (blocks, O, CKK) zeroed, or empty
                          Window g, int threads) noexcept nogil:
-    cdef Py_ssize_t outs = gy.shape[1], length = gy.shape[2], ckk = cols.shape[1], b
-    cdef Py_ssize_t h = gx.shape[2], w = gx.shape[3]
+    # Images in fixed blocks (bounds a function of N alone), one thread per block, images in
+    # order: each block's weight-gradient sum gW_j is the same for any thread count.
+    cdef Py_ssize_t outs = gy.shape[1], length = gy.shape[2], ckk = cols.shape[1], b, block
+    cdef Py_ssize_t n = gy.shape[0], h = gx.shape[2], w = gx.shape[3]
+    cdef Py_ssize_t blocks = _image_blocks(n)
     cdef int t
-    set_blas_threads(1)
-    for b in prange(gy.shape[0], nogil=True, schedule="static", num_threads=threads):
+    for block in prange(blocks, nogil=True, schedule="static", num_threads=threads):
         t = threadid()
-        if gw_parts.shape[0] > 0:  # gW_t (O, CKK) += gy[b] (O, L) @ cols[b]^T (L, CKK)
-            gemm(False, True, outs, ckk, length, 1, &gy[b, 0, 0], length, &cols[b, 0, 0],
-                 length, 1, &gw_parts[t, 0, 0], ckk)
-        if gx.shape[0] > 0:  # g_cols (CKK, L) = W^T (CKK, O) @ gy[b] (O, L), scattered back
-            gemm(True, False, ckk, length, outs, 1, &weight[0, 0], ckk, &gy[b, 0, 0], length,
-                 0, &g_cols[t, 0, 0], length)
-            memset(&padded[t, 0, 0, 0], 0, padded.shape[1] * padded.shape[2] * padded.shape[3]
-                   * sizeof(floating))
-            _col2im(g_cols[t], padded[t], g)
-            gx[b] = padded[t, :, g.ph:g.ph + h, g.pw:g.pw + w]  # the interior
-    set_blas_threads(threads)
+        for b in range(n * block // blocks, n * (block + 1) // blocks):
+            if gw_parts.shape[0] > 0:  # gW_j (O, CKK) += gy[b] (O, L) @ cols[b]^T (L, CKK)
+                gemm(False, True, outs, ckk, length, 1, &gy[b, 0, 0], length, &cols[b, 0, 0],
+                     length, 1, &gw_parts[block, 0, 0], ckk)
+            if gx.shape[0] > 0:  # g_cols (CKK, L) = W^T (CKK, O) @ gy[b] (O, L), scattered back
+                gemm(True, False, ckk, length, outs, 1, &weight[0, 0], ckk, &gy[b, 0, 0],
+                     length, 0, &g_cols[t, 0, 0], length)
+                memset(&padded[t, 0, 0, 0], 0, padded.shape[1] * padded.shape[2]
+                       * padded.shape[3] * sizeof(floating))
+                _col2im(g_cols[t], padded[t], g)
+                gx[b] = padded[t, :, g.ph:g.ph + h, g.pw:g.pw + w]  # the interior
 
 
 def conv2d_forward(x, weight, bias, stride, padding, dilation):
@@ -191,10 +201,11 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation):
     if y.size > 0 and cols.size > 0:
         threads = get_num_threads()
         padded = _padded_scratch(threads, x.shape, g, x.dtype)
-        if x.dtype == np.float32:
-            _conv_forward[float](x, w2, bias, padded, cols, y, g, threads)
-        else:
-            _conv_forward[double](x, w2, bias, padded, cols, y, g, threads)
+        with blas_on_one_thread():
+            if x.dtype == np.float32:
+                _conv_forward[float](x, w2, bias, padded, cols, y, g, threads)
+            else:
+                _conv_forward[double](x, w2, bias, padded, cols, y, g, threads)
     else:  # an empty batch or no input channels
         y[...] = bias[None, :, None] if bias.size else 0
     return y[:, :outs].reshape(n, outs, *out_size), cols
@@ -217,15 +228,17 @@ def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, inp
     padded = _padded_scratch(threads if input_grad else 0, x.shape, g, dtype)
     runs = gy.size > 0 and cols.size > 0  # else every gradient is zero
     grad_input = (np.empty if runs else np.zeros)(x.shape if input_grad else (0, 0, 0, 0), dtype)
-    gw_parts = np.zeros((threads, outs, w2.shape[1]) if weight_grad else (0, 0, 0), dtype)
+    gw_parts = np.zeros((_image_blocks(n), outs, w2.shape[1]) if weight_grad else (0, 0, 0),
+                        dtype)
     if runs:
-        if dtype == np.float32:
-            _conv_backward[float](gy, cols, w2, g_cols, padded, grad_input, gw_parts, g,
-                                  threads)
-        else:
-            _conv_backward[double](gy, cols, w2, g_cols, padded, grad_input, gw_parts, g,
-                                   threads)
-    # NumPy reduces axis 0 of a C-contiguous array part after part: the threads' sums in order
+        with blas_on_one_thread():
+            if dtype == np.float32:
+                _conv_backward[float](gy, cols, w2, g_cols, padded, grad_input, gw_parts, g,
+                                      threads)
+            else:
+                _conv_backward[double](gy, cols, w2, g_cols, padded, grad_input, gw_parts, g,
+                                       threads)
+    # NumPy reduces axis 0 of a C-contiguous array part after part: the blocks' sums in order
     grad_weight = gw_parts.sum(axis=0).reshape(weight.shape) if weight_grad else None
     grad_bias = gy.sum(axis=(0, 2), dtype=np.float64).astype(dtype) if bias_grad else None
     return grad_input if input_grad else None, grad_weight, grad_bias

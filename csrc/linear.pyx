@@ -9,6 +9,8 @@
 #   With no activation, gz is grad_output itself and the pass only sums the bias gradient.
 # - The passes are serial on purpose: they touch N*out elements once, a small fraction of the
 #   gemm's N*out*in multiply-adds, and a serial loop cannot fight OpenBLAS's threads for the cores.
+# - float32 gemms give the same bits for any thread count (csrc/_blas.pxd); float64 ones run
+#   on one BLAS thread in deterministic mode (minigrad.kernels.float64_gemm_threads).
 # - The def wrappers validate (minigrad._validate, shared with the NumPy twin), make inputs
 #   contiguous and allocate outputs with the GIL held; the cdef helpers run without it.
 from cython cimport floating
@@ -18,7 +20,8 @@ import numpy as np
 
 from _blas cimport gemm
 
-from minigrad._validate import linear_backward_arguments, linear_forward_arguments
+from minigrad._validate.linear import linear_backward_arguments, linear_forward_arguments
+from minigrad.kernels import float64_gemm_threads
 
 cdef enum:
     NONE = 0
@@ -136,7 +139,8 @@ def linear_forward(x, weight, bias=None, activation="none", negative_slope=0.01)
     if x.dtype == np.float32:
         _forward[float](x, weight, bias, out, code, <float>slope)
     else:
-        _forward[double](x, weight, bias, out, code, slope)
+        with float64_gemm_threads():
+            _forward[double](x, weight, bias, out, code, slope)
     return out
 
 
@@ -162,8 +166,9 @@ def linear_backward(grad_output, x, weight, output=None, activation="none",
             _backward[float](grad_output, x, weight, output, gz, bias_sum, grad_input,
                              grad_weight, code, <float>slope)
         else:
-            _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
-                              grad_weight, code, slope)
+            with float64_gemm_threads():
+                _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
+                                  grad_weight, code, slope)
     else:  # an empty batch or layer: every gradient is zero
         grad_input, grad_weight = np.zeros_like(grad_input), np.zeros_like(grad_weight)
     return (grad_input.reshape(n, k) if input_grad else None,

@@ -31,7 +31,7 @@ import numpy as np
 
 from _sums cimport centered_sums
 
-from minigrad._validate import (batch_norm_apply_arguments, batch_norm_backward_arguments,
+from minigrad._validate.norm import (batch_norm_apply_arguments, batch_norm_backward_arguments,
                                 float_array, layer_norm_backward_arguments,
                                 layer_norm_forward_arguments)
 from minigrad.kernels import get_num_threads

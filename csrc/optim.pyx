@@ -24,7 +24,9 @@ from libc.string cimport memset
 
 import numpy as np
 
-from minigrad._validate import UNUSED, optimizer_arrays, writeable_vector
+from minigrad._validate.optim import (UNUSED, adadelta_step_arguments, adagrad_step_arguments,
+                                     adam_step_arguments, rmsprop_step_arguments,
+                                     sgd_step_arguments, zero_fill_arguments)
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -197,8 +199,9 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay
              maximize, new_buffer):
     """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); a new buffer (one the
     parameters have not used before) starts as d, PyTorch's clone of the gradient."""
-    buffer = momentum_buffer if momentum != 0 else UNUSED
-    optimizer_arrays(param, grad, momentum_buffer=buffer)
+    param, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, new_buffer = \
+        sgd_step_arguments(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay,
+                           nesterov, maximize, new_buffer)
     cdef Hyper h = Hyper(lr, momentum, dampening, 0, weight_decay, nesterov, new_buffer,
                          maximize)
     _dispatch(0, param, grad, (buffer, UNUSED, UNUSED), h)
@@ -207,9 +210,10 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
               weight_decay, amsgrad, maximize, decoupled):
     """Adam (decoupled=False: L2 added to the gradient) or AdamW (decoupled: p *= 1 - lr wd)."""
-    maximum = max_exp_avg_sq if amsgrad else UNUSED
-    optimizer_arrays(param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq,
-                     max_exp_avg_sq=maximum)
+    (param, grad, exp_avg, exp_avg_sq, maximum, step, lr, beta1, beta2, eps, weight_decay, amsgrad,
+     maximize, decoupled) = adam_step_arguments(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
+                                                step, lr, beta1, beta2, eps, weight_decay,
+                                                amsgrad, maximize, decoupled)
     cdef Hyper h = Hyper(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize)
     _dispatch(1, param, grad, (exp_avg, exp_avg_sq, maximum), h,
               lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5)
@@ -218,17 +222,18 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
                  weight_decay, momentum, centered, maximize):
     """RMSprop: v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v - centered mean^2) + eps)."""
-    average = grad_avg if centered else UNUSED
-    buffer = momentum_buffer if momentum > 0 else UNUSED
-    optimizer_arrays(param, grad, square_avg=square_avg, grad_avg=average,
-                     momentum_buffer=buffer)
+    (param, grad, square_avg, average, buffer, lr, alpha, eps, weight_decay, momentum, centered,
+     maximize) = rmsprop_step_arguments(param, grad, square_avg, grad_avg, momentum_buffer, lr,
+                                        alpha, eps, weight_decay, momentum, centered, maximize)
     cdef Hyper h = Hyper(lr, alpha, momentum, eps, weight_decay, centered, False, maximize)
     _dispatch(2, param, grad, (square_avg, average, buffer), h)
 
 
 def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize):
     """AdaGrad: s += g^2, p -= lr_t g / (sqrt(s) + eps), lr_t = lr / (1 + (step - 1) lr_decay)."""
-    optimizer_arrays(param, grad, state_sum=state_sum)
+    param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize = \
+        adagrad_step_arguments(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay,
+                               maximize)
     cdef Hyper h = Hyper(lr / (1 + (step - 1) * lr_decay), 0, 0, eps, weight_decay, False,
                          False, maximize)
     _dispatch(3, param, grad, (state_sum, UNUSED, UNUSED), h)
@@ -237,7 +242,9 @@ def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
     """AdaDelta: v = rho v + (1-rho) g^2, d = sqrt(u + eps) / sqrt(v + eps) g,
     u = rho u + (1-rho) d^2, p -= lr d."""
-    optimizer_arrays(param, grad, square_avg=square_avg, acc_delta=acc_delta)
+    param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize = \
+        adadelta_step_arguments(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay,
+                                maximize)
     cdef Hyper h = Hyper(lr, rho, 0, eps, weight_decay, False, False, maximize)
     _dispatch(4, param, grad, (square_avg, acc_delta, UNUSED), h)
 
@@ -249,7 +256,7 @@ cdef void _zero(floating[::1] a) noexcept nogil:
 
 def zero_fill(array):
     """array[:] = 0 in place, by one memset over its bytes."""
-    writeable_vector("array", array)
+    array = zero_fill_arguments(array)
     if array.dtype == np.float32:
         _zero[float](array)
     else:

@@ -11,7 +11,8 @@ from .creation import (arange, empty, empty_like, from_numpy, full, full_like, o
                        zeros_like)
 from .dtypes import *  # noqa: F401,F403  (float32, float64, int64, long, ...)
 from .gradcheck import GradcheckError, gradcheck
-from .kernels import get_backend, get_num_threads, set_backend, set_num_threads
+from .kernels import (are_deterministic_algorithms_enabled, get_backend, get_num_threads,
+                      set_backend, set_num_threads, use_deterministic_algorithms)
 from .ops import (abs, add, argmax, argmin, cat, clamp, clip, clone, concat, concatenate, cos,
                   div, elu, eq, exp, expand, flatten, ge, gt, le, leaky_relu, log, log_softmax,
                   logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg,

@@ -76,15 +76,159 @@ def test_omp_and_openblas_threads_wait_passively_by_default():
     assert os.environ.get("OPENBLAS_THREAD_TIMEOUT") == "20"
 
 
-def test_the_baseline_and_the_x86_64_v3_builds_agree_bit_for_bit(rng):
-    variant = pytest.importorskip("minigrad._C.linear_v3", reason="no x86-64-v3 build here")
-    baseline = pytest.importorskip("minigrad._C.linear")
-    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in [(33, 70), (50, 70), (50,)])
-    for module in ("norm", "loss", "optim"):
-        assert importlib.import_module(f"minigrad._C.{module}_v3").__name__.endswith("_v3")
-    for activation in ("relu", "tanh"):
-        np.testing.assert_array_equal(variant.linear_forward(x, w, b, activation),
-                                      baseline.linear_forward(x, w, b, activation))
+# ------------------------------------------------------- every kernel, bit for bit
+
+STEMS = ("conv", "dropout", "linear", "loss", "norm", "optim")
+
+
+def public_kernels(module):
+    """The kernel functions a compiled module defines (not what it imports)."""
+    return {name for name, value in vars(module).items()
+            if not name.startswith("_") and callable(value)
+            and getattr(value, "__module__", None) == module.__name__}
+
+
+def kernel_calls(rng, dtype):
+    """{(stem, name): [arguments, ...]} for every public kernel function, forward and backward,
+    on inputs large enough for each kernel's parallel path (norm: >= 32,768 values, loss:
+    >= 16,384, dropout and optim: >= 65,536) and gemms whose inner dimension exceeds OpenBLAS's
+    K blocks (784 and 520 > 448, csrc/_blas.pxd). Backward inputs come from the baseline build."""
+    def r(*shape):
+        return rng.standard_normal(shape).astype(dtype)
+
+    conv, norm, linear, loss = (importlib.import_module(f"minigrad._C.{stem}")
+                                for stem in ("conv", "norm", "linear", "loss"))
+    images, kernel, bias = r(24, 4, 24, 24), r(8, 4, 5, 5), r(8)
+    y, cols = conv.conv2d_forward(images, kernel, bias, 1, 2, 1)
+    pooled, argmax = conv.max_pool2d_forward(images, 2, 2, 0)
+    channels, gamma, beta = r(64, 16, 64), r(16), r(16)
+    mean, var = norm.batch_norm_stats(channels)
+    rows, row_weight = r(128, 512), r(512)
+    _, row_mean, row_rstd = norm.layer_norm_forward(rows, row_weight, None, 1e-5)
+    x, w, b = r(520, 784), r(300, 784), r(300)
+    activated = linear.linear_forward(x, w, b, "tanh")
+    logits, classes = r(256, 100) * 3, rng.integers(0, 100, 256)
+    soft_targets = rng.dirichlet(np.ones(100), 256).astype(dtype)
+    _, probs = loss.cross_entropy_forward(logits, classes, None, -100, 0.1)
+    flat, n = r(100_000), 100_000
+    p, g, state = r(n), r(n), (np.abs(r(n)) for _ in range(4))
+    s1, s2, s3, s4 = state
+    return {
+        ("conv", "conv2d_forward"): [(images, kernel, bias, 1, 2, 1),
+                                     (images, kernel, None, 2, 1, 2)],
+        ("conv", "conv2d_backward"): [(r(*y.shape), images, cols, kernel, 1, 2, 1)],
+        ("conv", "max_pool2d_forward"): [(images, 2, 2, 0), (images, 3, 2, 1)],
+        ("conv", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24))],
+        ("conv", "avg_pool2d_forward"): [(images, 3, 2, 1)],
+        ("conv", "avg_pool2d_backward"): [(r(24, 4, 12, 12), (24, 24), 3, 2, 1)],
+        ("dropout", "alpha_coefficients"): [(0.3,)],
+        ("dropout", "dropout_forward"): [(flat, 0.3, 7)],
+        ("dropout", "alpha_dropout_forward"): [(flat, 0.3, 7)],
+        ("dropout", "gaussian_dropout_forward"): [(flat, 0.3, 7)],
+        ("dropout", "masked_scale"): [(flat, (flat > 0).astype(np.uint8), 1.5),
+                                      (flat, r(n), 1.5)],
+        ("linear", "linear_forward"): [(x, w, b, act) for act in ("none", "relu", "sigmoid",
+                                                                  "tanh", "leaky_relu")],
+        ("linear", "linear_backward"): [(r(520, 300), x, w, activated, "tanh"),
+                                        (r(520, 300), x, w, None, "none")],
+        ("loss", "cross_entropy_forward"): [(logits, classes, None, -100, 0.1),
+                                            (logits, soft_targets, np.abs(r(100)), -100, 0.0)],
+        ("loss", "cross_entropy_backward"): [(np.abs(r(256)).astype(np.float64), probs, classes,
+                                              None, 3, 0.1)],
+        ("loss", "bce_with_logits"): [(flat, (flat > 0).astype(dtype), np.abs(r(n)), np.abs(r(n)))],
+        ("norm", "batch_norm_stats"): [(channels,)],
+        ("norm", "batch_norm_apply"): [(channels, mean, var, gamma, beta, 1e-5)],
+        ("norm", "batch_norm_backward"): [(r(64, 16, 64), channels, mean, var, gamma, 1e-5, t)
+                                          for t in (True, False)],
+        ("norm", "layer_norm_forward"): [(rows, row_weight, r(512), 1e-5)],
+        ("norm", "layer_norm_backward"): [(r(128, 512), rows, row_mean, row_rstd, row_weight)],
+        ("optim", "sgd_step"): [(p, g, s1, 0.1, 0.9, 0.1, 0.01, True, False, False)],
+        ("optim", "adam_step"): [(p, g, s1, s2, s3, 3, 1e-3, 0.9, 0.999, 1e-8, 0.01, True,
+                                  False, False)],
+        ("optim", "rmsprop_step"): [(p, g, s1, s2, s3, 1e-2, 0.99, 1e-8, 0.01, 0.9, True,
+                                     False)],
+        ("optim", "adagrad_step"): [(p, g, s4, 3, 1e-2, 0.01, 1e-10, 0.01, False)],
+        ("optim", "adadelta_step"): [(p, g, s1, s2, 1.0, 0.9, 1e-6, 0.01, False)],
+        ("optim", "zero_fill"): [(r(n),)],
+    }
+
+
+def call_outputs(module, name, arguments):
+    """What a call produces: its results and, for in-place kernels, its array arguments after
+    the call (run on copies, so every call sees the same inputs)."""
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments]
+    result = getattr(module, name)(*copies)
+    results = list(result) if isinstance(result, tuple) else [result]
+    return results + [a for a in copies if isinstance(a, np.ndarray)]
+
+
+def same_bits(a, b):
+    """a and b are both None, or arrays (or scalars) of the same dtype, shape and bytes."""
+    if a is None or b is None:
+        return a is b
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def differing_calls(calls, run_a, run_b):
+    """The (stem, name, case) whose outputs under run_a and run_b are not bit-identical."""
+    differing = []
+    for (stem, name), cases in calls.items():
+        for case, arguments in enumerate(cases):
+            for a, b in zip(run_a(stem, name, arguments), run_b(stem, name, arguments)):
+                if not same_bits(a, b):
+                    differing.append((stem, name, case))
+                    break
+    return differing
+
+
+def test_the_call_table_covers_every_public_kernel(rng):
+    calls = kernel_calls(rng, np.float32)
+    for stem in STEMS:
+        module = importlib.import_module(f"minigrad._C.{stem}")
+        assert public_kernels(module) == {name for s, name in calls if s == stem}, stem
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_baseline_and_the_x86_64_v3_builds_agree_bit_for_bit(rng, dtype):
+    pytest.importorskip("minigrad._C.linear_v3", reason="no x86-64-v3 build here")
+
+    def build(suffix):
+        def run(stem, name, arguments):
+            return call_outputs(importlib.import_module(f"minigrad._C.{stem}{suffix}"), name,
+                                arguments)
+        return run
+
+    assert differing_calls(kernel_calls(rng, dtype), build(""), build("_v3")) == []
+
+
+# What docs/determinism.md says differs across thread counts with the deterministic mode off
+NOT_THREAD_COUNT_INVARIANT = {np.float32: set(),
+                              np.float64: {("linear", "linear_forward"),
+                                           ("linear", "linear_backward")}}
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_kernel_is_bit_identical_for_one_and_two_threads(rng, dtype, deterministic):
+    def on_threads(threads):
+        def run(stem, name, arguments):
+            mg.set_num_threads(threads)
+            return call_outputs(kernels.load(stem, dtype), name, arguments)
+        return run
+
+    calls = kernel_calls(rng, dtype)
+    if not deterministic:
+        for key in NOT_THREAD_COUNT_INVARIANT[dtype]:
+            del calls[key]
+    previous = mg.get_num_threads()
+    mg.use_deterministic_algorithms(deterministic)
+    try:
+        differing = differing_calls(calls, on_threads(1), on_threads(2))
+    finally:
+        mg.use_deterministic_algorithms(False)
+        mg.set_num_threads(previous)
+    assert differing == []
 
 
 def test_minigrad_simd_baseline_selects_the_baseline_build():

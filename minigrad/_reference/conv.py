@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
+from .._validate.conv import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
                          conv2d_forward_arguments, kernel_area,
                          max_pool2d_backward_arguments, pool_arguments)
 

@@ -1,14 +1,15 @@
 """NumPy twin of csrc/dropout.pyx: dropout masks from a counter-based generator, fused scaling.
 
-Every function works on flat (1-D) arrays. Random numbers are a pure function of (seed, element index): u_i = splitmix64(seed + (i + 1) *
-golden) / 2^64, in double. The compiled kernel computes the same numbers, so both backends draw
-identical masks for a seed (taken from minigrad's generator per call), on any thread count.
+Every function works on flat (1-D) arrays. Random numbers are a pure function of (seed, element
+index): u_i = splitmix64(seed + (i + 1) * golden) / 2^64, in double. The compiled kernel computes
+the same numbers, so both backends draw identical masks for a seed (taken from minigrad's
+generator per call), on any thread count.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._validate import dropout_arguments, dropout_probability, masked_scale_arguments
+from .._validate.dropout import dropout_arguments, dropout_probability, masked_scale_arguments
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 # SELU's negative saturation value -lambda * alpha, which alpha dropout gives to dropped units.

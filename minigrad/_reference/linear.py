@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .._validate import linear_backward_arguments, linear_forward_arguments
+from .._validate.linear import linear_backward_arguments, linear_forward_arguments
 
 
 def _activate(z: np.ndarray, activation: str, negative_slope: float) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import bce_inputs, cross_entropy_arguments, cross_entropy_backward_arguments
+from .._validate.loss import bce_inputs, cross_entropy_arguments, cross_entropy_backward_arguments
 
 
 def _smoothed(target: np.ndarray, classes: int, label_smoothing: float) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import (batch_norm_apply_arguments, batch_norm_backward_arguments,
+from .._validate.norm import (batch_norm_apply_arguments, batch_norm_backward_arguments,
                          float_array, layer_norm_backward_arguments,
                          layer_norm_forward_arguments)
 

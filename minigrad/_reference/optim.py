@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import UNUSED, optimizer_arrays, writeable_vector
+from .._validate.optim import (adadelta_step_arguments, adagrad_step_arguments,
+                               adam_step_arguments, rmsprop_step_arguments, sgd_step_arguments,
+                               zero_fill_arguments)
 
 
 def _scalar(value: float, dtype: np.dtype):
@@ -25,7 +27,9 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay
              maximize, new_buffer):
     """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); a new buffer (one the
     parameters have not used before) starts as d, PyTorch's clone of the gradient."""
-    optimizer_arrays(param, grad, momentum_buffer=momentum_buffer if momentum != 0 else UNUSED)
+    param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, \
+        new_buffer = sgd_step_arguments(param, grad, momentum_buffer, lr, momentum, dampening,
+                                        weight_decay, nesterov, maximize, new_buffer)
     t = param.dtype
     d = _effective_grad(param, grad, weight_decay, maximize)
     if momentum != 0:
@@ -41,8 +45,10 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
               weight_decay, amsgrad, maximize, decoupled):
     """Adam (decoupled=False: L2 added to the gradient) or AdamW (decoupled: p *= 1 - lr wd)."""
-    optimizer_arrays(param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq,
-                     max_exp_avg_sq=max_exp_avg_sq if amsgrad else UNUSED)
+    (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
+     amsgrad, maximize, decoupled) = adam_step_arguments(
+        param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+        weight_decay, amsgrad, maximize, decoupled)
     t = param.dtype
     g = -grad if maximize else grad
     if weight_decay != 0:
@@ -66,9 +72,10 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
                  weight_decay, momentum, centered, maximize):
     """RMSprop: v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v - centered mean^2) + eps)."""
-    optimizer_arrays(param, grad, square_avg=square_avg,
-                     grad_avg=grad_avg if centered else UNUSED,
-                     momentum_buffer=momentum_buffer if momentum > 0 else UNUSED)
+    (param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
+     centered, maximize) = rmsprop_step_arguments(param, grad, square_avg, grad_avg,
+                                                  momentum_buffer, lr, alpha, eps, weight_decay,
+                                                  momentum, centered, maximize)
     t = param.dtype
     g = _effective_grad(param, grad, weight_decay, maximize)
     square_avg *= _scalar(alpha, t)
@@ -89,7 +96,9 @@ def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, 
 
 def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize):
     """AdaGrad: s += g^2, p -= lr_t g / (sqrt(s) + eps), lr_t = lr / (1 + (step - 1) lr_decay)."""
-    optimizer_arrays(param, grad, state_sum=state_sum)
+    param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize = \
+        adagrad_step_arguments(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay,
+                               maximize)
     t = param.dtype
     g = _effective_grad(param, grad, weight_decay, maximize)
     clr = lr / (1 + (step - 1) * lr_decay)
@@ -100,7 +109,9 @@ def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, 
 def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
     """AdaDelta: v = rho v + (1-rho) g^2, d = sqrt(u + eps) / sqrt(v + eps) g,
     u = rho u + (1-rho) d^2, p -= lr d."""
-    optimizer_arrays(param, grad, square_avg=square_avg, acc_delta=acc_delta)
+    param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize = \
+        adadelta_step_arguments(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay,
+                                maximize)
     t = param.dtype
     g = _effective_grad(param, grad, weight_decay, maximize)
     square_avg *= _scalar(rho, t)
@@ -114,5 +125,4 @@ def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay
 
 def zero_fill(array):
     """array[:] = 0 in place (the compiled kernel does it with one memset)."""
-    writeable_vector("array", array)
-    array.fill(0)
+    zero_fill_arguments(array).fill(0)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import ops
-from .._validate import dropout_probability
+from .._validate.dropout import dropout_probability
 from ..tensor import Tensor
 from . import _checks
 from .module import Module

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
-from .._validate import activation_code
+from .._validate.linear import activation_code
 from ..creation import empty
 from ..tensor import Tensor
 from . import _checks, init

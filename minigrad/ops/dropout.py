@@ -9,7 +9,7 @@ turns it into the mask, so mg.manual_seed makes masks repeatable on either backe
 from __future__ import annotations
 
 from .. import kernels
-from .._validate import dropout_probability
+from .._validate.dropout import dropout_probability
 from ..autograd import Function
 from ..random import default_generator
 from ..tensor import Tensor

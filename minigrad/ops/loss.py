@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import kernels
-from .._validate import float_class_labels_error
+from .._validate.loss import float_class_labels_error
 from ..autograd import Function
 from ..tensor import Tensor
 
