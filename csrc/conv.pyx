@@ -36,8 +36,8 @@ import numpy as np
 from _blas cimport gemm
 
 from minigrad._validate.conv import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
-                                conv2d_forward_arguments, kernel_area,
-                                max_pool2d_backward_arguments, pool_arguments)
+                                     conv2d_forward_arguments, kernel_area,
+                                     max_pool2d_backward_arguments, pool_arguments)
 from minigrad.kernels import blas_on_one_thread, get_num_threads
 
 cdef enum:

@@ -19,7 +19,7 @@ from libc.stdint cimport int64_t, uint8_t, uint64_t
 import numpy as np
 
 from minigrad._validate.dropout import (dropout_arguments, dropout_probability,
-                                       masked_scale_arguments)
+                                        masked_scale_arguments)
 from minigrad.kernels import get_num_threads
 
 cdef enum:

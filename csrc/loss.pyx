@@ -25,7 +25,7 @@ from _sums cimport run_max
 import numpy as np
 
 from minigrad._validate.loss import (bce_inputs, cross_entropy_arguments,
-                                cross_entropy_backward_arguments)
+                                     cross_entropy_backward_arguments)
 from minigrad.kernels import get_num_threads
 
 cdef enum:

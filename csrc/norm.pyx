@@ -32,8 +32,8 @@ import numpy as np
 from _sums cimport centered_sums
 
 from minigrad._validate.norm import (batch_norm_apply_arguments, batch_norm_backward_arguments,
-                                float_array, layer_norm_backward_arguments,
-                                layer_norm_forward_arguments)
+                                     batch_norm_stats_arguments, layer_norm_backward_arguments,
+                                     layer_norm_forward_arguments)
 from minigrad.kernels import get_num_threads
 
 cdef enum:
@@ -209,7 +209,7 @@ def _channel_block(Py_ssize_t length):
 
 def batch_norm_stats(x):
     """Per-channel mean and biased variance of x (N, C, L), in float64."""
-    x = float_array("input", x, 3)
+    x = batch_norm_stats_arguments(x)
     channels = x.shape[1]
     mean, var = np.empty(channels), np.empty(channels)
     if x.shape[0] * x.shape[2] == 0:

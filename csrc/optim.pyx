@@ -25,8 +25,8 @@ from libc.string cimport memset
 import numpy as np
 
 from minigrad._validate.optim import (UNUSED, adadelta_step_arguments, adagrad_step_arguments,
-                                     adam_step_arguments, rmsprop_step_arguments,
-                                     sgd_step_arguments, zero_fill_arguments)
+                                      adam_step_arguments, rmsprop_step_arguments,
+                                      sgd_step_arguments, zero_fill_arguments)
 from minigrad.kernels import get_num_threads
 
 cdef enum:

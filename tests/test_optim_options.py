@@ -11,7 +11,8 @@ NAN = float("nan")
 # (library path, positional args after params/optimizer, keywords, our exception, message regex,
 #  PyTorch 2.13's exception on the same call, or None where it accepts it)
 OPTIMIZER_CASES = [
-    ("SGD", dict(lr=-1), ValueError, r"^Invalid learning rate: -1 \(lr must be a non-negative float\)$", ValueError),
+    ("SGD", dict(lr=-1), ValueError,
+     r"^Invalid learning rate: -1 \(lr must be a non-negative float\)$", ValueError),
     ("SGD", dict(lr=NAN), ValueError, "Invalid learning rate: nan", None),
     ("SGD", dict(lr="0.1"), TypeError, r"lr must be a non-negative float, got '0.1' \(str\)",
      TypeError),
@@ -42,9 +43,10 @@ OPTIMIZER_CASES = [
     ("Adam", dict(betas=(0.9, 0.99, 0.9)), TypeError, "betas must be a pair", None),
     ("Adam", dict(betas=("a", 0.9)), TypeError, "betas must be a pair", TypeError),
     ("Adam", dict(betas=None), TypeError, "betas must be a pair", TypeError),
-    ("Adam", dict(betas=(1.0, 0.9)), ValueError, r"^Invalid beta parameter at index 0: 1.0 \(betas must be a pair",
+    ("Adam", dict(betas=(1.0, 0.9)), ValueError,
+     r"^Invalid beta parameter at index 0: 1.0 \(betas must be a pair", ValueError),
+    ("Adam", dict(betas=(0.9, NAN)), ValueError, "Invalid beta parameter at index 1: nan",
      ValueError),
-    ("Adam", dict(betas=(0.9, NAN)), ValueError, "Invalid beta parameter at index 1: nan", ValueError),
     ("Adam", dict(eps=-1e-8), ValueError, "eps must be a non-negative float", ValueError),
     ("Adam", dict(eps="x"), TypeError, "eps must be", TypeError),
     ("Adam", dict(amsgrad="yes"), TypeError, "amsgrad must be a bool", None),
@@ -105,8 +107,10 @@ def test_good_options_of_any_numeric_type_are_accepted(name, options):
 
 
 SCHEDULER_CASES = [  # (scheduler, keywords, our exception, message regex, PyTorch's)
-    ("StepLR", dict(step_size=0), ValueError, "Invalid step_size value: 0 \\(step_size must be an int >= 1\\)", None),
-    ("StepLR", dict(step_size=2.5), ValueError, r"Invalid step_size value: 2.5 \(step_size must be an int >= 1\)$", None),
+    ("StepLR", dict(step_size=0), ValueError,
+     r"Invalid step_size value: 0 \(step_size must be an int >= 1\)", None),
+    ("StepLR", dict(step_size=2.5), ValueError,
+     r"Invalid step_size value: 2.5 \(step_size must be an int >= 1\)$", None),
     ("StepLR", dict(step_size="2"), TypeError, r"step_size must be an int >= 1, got '2' \(str\)",
      None),
     ("StepLR", dict(step_size=2, gamma="x"), TypeError, "gamma must be a non-negative float",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate.conv import (avg_pool2d_backward_arguments, conv2d_backward_arguments,
-                         conv2d_forward_arguments, kernel_area,
-                         max_pool2d_backward_arguments, pool_arguments)
+                              conv2d_forward_arguments, kernel_area, max_pool2d_backward_arguments,
+                              pool_arguments)
 
 
 def _window_slices(kernel, stride, dilation, out_size):

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate.norm import (batch_norm_apply_arguments, batch_norm_backward_arguments,
-                         float_array, layer_norm_backward_arguments,
-                         layer_norm_forward_arguments)
+                              batch_norm_stats_arguments, layer_norm_backward_arguments,
+                              layer_norm_forward_arguments)
 
 
 def _affine(weight: np.ndarray | None, bias: np.ndarray | None, size: int) -> tuple:
@@ -25,7 +25,7 @@ def _finite_or_nan(mean: np.ndarray, x: np.ndarray, axis) -> np.ndarray:
 
 def batch_norm_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and biased variance of x (N, C, L), in float64."""
-    x = float_array("input", x, 3)
+    x = batch_norm_stats_arguments(x)
     if x.shape[0] * x.shape[2] == 0:
         nan = np.full(x.shape[1], np.nan)
         return nan, nan.copy()

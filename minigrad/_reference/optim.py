@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate.optim import (adadelta_step_arguments, adagrad_step_arguments,
-                               adam_step_arguments, rmsprop_step_arguments, sgd_step_arguments,
-                               zero_fill_arguments)
+from .._validate.optim import (adadelta_step_arguments, adagrad_step_arguments, adam_step_arguments,
+                               rmsprop_step_arguments, sgd_step_arguments, zero_fill_arguments)
 
 
 def _scalar(value: float, dtype: np.dtype):

@@ -18,6 +18,11 @@ def norm_grad_inputs(grad_output: Any, x: Any, ndim: int) -> tuple:
     return grad_output, x
 
 
+def batch_norm_stats_arguments(x: Any) -> np.ndarray:
+    """x (N, C, L) of batch_norm_stats."""
+    return float_array("input", x, 3)
+
+
 def batch_norm_apply_arguments(x: Any, mean: Any, var: Any, weight: Any, bias: Any,
                                eps: Any) -> tuple:
     """x (N, C, L); mean and var float64 (C,); weight and bias (C,) or None; eps a number."""
