@@ -10,9 +10,9 @@
 #   depends on another, so results are identical for any thread count.
 # - The def wrappers validate every array the options need before any pointer is taken
 #   (minigrad._validate.optimizer_arrays, shared with the twin, so both reject the same inputs
-#   with the same messages: type, dtype, length, contiguity, writeability, no overlap), then
-#   _launch takes them as `not None` memoryviews; states the options do not use are replaced by
-#   empty arrays whose pointer is NULL and never read.
+#   with the same messages: type, dtype, length, contiguity, writeability, no overlap), so only
+#   checked arrays become memoryviews; states the options do not use are replaced by empty
+#   arrays whose pointer is NULL and never read.
 # - NaN and inf pass through every update as through the twin's NumPy expressions; the AMSGrad
 #   maximum is np.maximum's (NaN in either operand is kept).
 # - zero_fill clears a gradient arena with one memset (all-zero bytes are +0.0): libc's memset
@@ -180,19 +180,17 @@ cdef void _run(int kind, floating[::1] p, const floating[::1] g, floating[::1] s
             _adadelta_chunk(&p[0], &g[0], &s1[0], &s2[0], start, stop, h)
 
 
-def _launch(int kind, floating[::1] p not None, const floating[::1] g not None,
-            floating[::1] s1 not None, floating[::1] s2 not None, floating[::1] s3 not None,
-            Hyper h, double x, double y):
-    # The validated arrays as memoryviews (None can never reach a pointer), then the update.
-    cdef int threads = get_num_threads() if p.shape[0] >= PARALLEL_MIN else 1
-    _run(kind, p, g, s1, s2, s3, h, x, y, threads)
-
-
 cdef _dispatch(int kind, param, grad, states, Hyper h, double x=0, double y=0):
-    # States the options do not use (UNUSED) become empty arrays, never dereferenced.
+    # The checked arrays as memoryviews of the parameters' type; a state the options do not read
+    # (UNUSED) becomes an empty array, never dereferenced. (A branch on the dtype: Cython's
+    # run-time choice of a fused def function's specialization cost 2 us per call here.)
     empty = np.empty(0, param.dtype)
     s1, s2, s3 = [empty if s is UNUSED else s for s in states]
-    _launch(kind, param, grad, s1, s2, s3, h, x, y)
+    cdef int threads = get_num_threads() if param.shape[0] >= PARALLEL_MIN else 1
+    if param.dtype == np.float32:
+        _run[float](kind, param, grad, s1, s2, s3, h, x, y, threads)
+    else:
+        _run[double](kind, param, grad, s1, s2, s3, h, x, y, threads)
 
 
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,

@@ -20,7 +20,7 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import INPLACE_CLOCK, Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,7 +152,7 @@ class Function:
         record = True in needs_input_grad and is_grad_enabled()
         if record:
             ctx.needs_input_grad = tuple(needs_input_grad)
-            ctx.version = Tensor._inplace_ops
+            ctx.version = INPLACE_CLOCK.now
         out = cls.forward(ctx, *arrays, **kwargs)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
@@ -257,7 +257,7 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
             raise RuntimeError(
                 f"Trying to backward through the graph a second time ({node.name}): its saved "
                 "arrays were freed. Specify retain_graph=True on the first backward call.")
-        if node.version != Tensor._inplace_ops:  # some tensor changed in place since node was made
+        if node.version != INPLACE_CLOCK.now:  # some tensor changed in place since node was made
             check_saved_unchanged(node)
         grads = node.function.backward(node, grad_out)
         if not isinstance(grads, tuple):

@@ -9,11 +9,26 @@ an array that was changed after an op saved it (see autograd.check_saved_unchang
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 Scalar = int | float | bool
+
+
+class InplaceClock:
+    """How many in-place changes were made to any tensor so far: the time that a tensor's
+    _changed_at (when its memory last changed) and Context.version (when an op was recorded)
+    are read from. An object of its own, not an attribute of Tensor: setting a class attribute
+    invalidates the interpreter's attribute caches for every Tensor (3.11's specializations)."""
+
+    __slots__ = ("now",)
+
+    def __init__(self) -> None:
+        self.now = 0
+
+
+INPLACE_CLOCK = InplaceClock()
 
 
 class Tensor:
@@ -27,9 +42,6 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "_node", "_base", "_changes", "_changed_at",
                  "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
-    # In-place changes made to any tensor so far: the clock that the slots _changed_at (when this
-    # memory last changed) and Context.version (when an op was recorded) are read from.
-    _inplace_ops = 0
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         from .creation import as_array
@@ -230,17 +242,8 @@ class Tensor:
                                "operation; wrap it in minigrad.no_grad() or use an out-of-place op")
 
     def _mark_changed(self) -> None:
-        """Count an in-place change of this tensor's memory, after it happened.
-
-        The owner of the memory takes the count and the clock's time; an op that produced this
-        tensor, or its owner, is told that its output changed (it may have saved it)."""
-        Tensor._inplace_ops += 1
-        owner = self._owner()
-        owner._changes += 1
-        owner._changed_at = Tensor._inplace_ops
-        for t in (owner, self) if self is not owner else (owner,):
-            if t._node is not None:
-                t._node.changed_outputs += ((t.data, owner._changes),)
+        """Count an in-place change of this tensor's memory, after it happened."""
+        mark_changed((self,))
 
     def _inplace(self, ufunc: np.ufunc, other: Any) -> Tensor:
         self._check_inplace()
@@ -319,6 +322,22 @@ class Tensor:
     def __eq__(self, other: Any) -> Tensor: return _ops.eq(self, other)  # type: ignore[override]
     def __ne__(self, other: Any) -> Tensor: return _ops.ne(self, other)  # type: ignore[override]
     __hash__ = object.__hash__
+
+
+def mark_changed(tensors: Iterable[Tensor]) -> None:
+    """Count one in-place change of each tensor's memory, after it happened (all at one tick of
+    the in-place clock). The owner of the memory takes the count and the time; an op that
+    produced the tensor, or its owner, is told that its output changed (it may have saved it)."""
+    INPLACE_CLOCK.now += 1
+    now = INPLACE_CLOCK.now
+    for t in tensors:
+        owner = t if t._base is None else t._base
+        owner._changes += 1
+        owner._changed_at = now
+        if owner._node is not None:
+            owner._node.changed_outputs += ((owner.data, owner._changes),)
+        if t is not owner and t._node is not None:
+            t._node.changed_outputs += ((t.data, owner._changes),)
 
 
 def _scaled(other: Any, alpha: Scalar) -> Any:

@@ -50,6 +50,8 @@ def channel_vector(name: str, array: Any, channels: int, dtype: Any) -> np.ndarr
 
 def real(name: str, value: Any) -> float:
     """A real number (Python or NumPy, NaN and inf included) as a float."""
+    if type(value) is float or type(value) is int:  # without the slower check against the ABC
+        return float(value)
     if not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     return float(value)
@@ -66,9 +68,17 @@ def integer(name: str, value: Any, low: int, high: int) -> int:
 
 def flag(name: str, value: Any) -> bool:
     """A bool (Python or NumPy)."""
-    if not isinstance(value, (bool, np.bool_)):
+    if value is True or value is False:
+        return value
+    if not isinstance(value, np.bool_):
         raise TypeError(f"{name} must be a bool, got {type(value).__name__} {value!r}")
     return bool(value)
+
+
+def gradient_flags(input_grad: Any, weight_grad: Any, bias_grad: Any) -> tuple[bool, bool, bool]:
+    """The three flags of a layer's backward: which gradients to compute."""
+    return (flag("input_grad", input_grad), flag("weight_grad", weight_grad),
+            flag("bias_grad", bias_grad))
 
 
 def pair(name: str, value: Any, minimum: int) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from . import channel_vector, flag, float_array, pair
+from . import channel_vector, float_array, gradient_flags, pair
 
 
 def window_output_size(input_size: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -67,10 +67,8 @@ def conv2d_backward_arguments(grad_output: Any, x: Any, cols: Any, weight: Any, 
     expected = (x.shape[0], x.shape[1] * kernel_area(weight), out_size[0] * out_size[1])
     if cols.shape != expected:
         raise ValueError(f"cols has shape {cols.shape}, expected {expected}")
-    flags = (flag(name, value) for name, value in (("input_grad", input_grad),
-                                                    ("weight_grad", weight_grad),
-                                                    ("bias_grad", bias_grad)))
-    return (grad_output, x, cols, weight, geometry, *flags)
+    return (grad_output, x, cols, weight, geometry,
+            *gradient_flags(input_grad, weight_grad, bias_grad))
 
 
 def pool_geometry(input_size: tuple, kernel_size: Any, stride: Any, padding: Any) -> tuple:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import flag, float_array, real
+from . import float_array, gradient_flags, real
 
 ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
 
@@ -60,7 +60,5 @@ def linear_backward_arguments(grad_output: Any, x: Any, weight: Any, output: Any
         if output.shape != expected:
             raise ValueError(f"linear backward: output has shape {output.shape}, "
                              f"expected {expected}")
-    flags = (flag(name, value) for name, value in (("input_grad", input_grad),
-                                                    ("weight_grad", weight_grad),
-                                                    ("bias_grad", bias_grad)))
-    return (grad_output, x, weight, output, code, negative_slope, *flags)
+    return (grad_output, x, weight, output, code, negative_slope,
+            *gradient_flags(input_grad, weight_grad, bias_grad))

@@ -44,25 +44,16 @@ def optimizer_arrays(param: Any, grad: Any, **states: Any) -> None:
         raise ValueError(f"param must be 1-D (a flat parameter buffer), got shape {param.shape}")
     _optimizer_array("param", param, param, written=True)
     _optimizer_array("grad", grad, param, written=False)
-    arrays = {"param": param, "grad": grad}
+    checked = [("param", param), ("grad", grad)]
     for name, array in states.items():
         if array is not UNUSED:
             _optimizer_array(name, array, param, written=True)
-            arrays[name] = array
-    names = list(arrays)
-    for i, first in enumerate(names):
-        for second in names[i + 1:]:
-            if np.may_share_memory(arrays[first], arrays[second]):
+            checked.append((name, array))
+    for i, (second, array) in enumerate(checked):
+        for first, earlier in checked[:i]:
+            if np.may_share_memory(earlier, array):
                 raise ValueError(f"{second} overlaps {first} in memory (an in-place update must "
                                  f"not read what it writes)")
-
-
-def _numbers(**values: Any) -> list[float]:
-    return [real(name, value) for name, value in values.items()]
-
-
-def _flags(**values: Any) -> list[bool]:
-    return [flag(name, value) for name, value in values.items()]
 
 
 def _step_count(step: Any) -> float:
@@ -78,13 +69,12 @@ def sgd_step_arguments(param: Any, grad: Any, momentum_buffer: Any, lr: Any, mom
                        dampening: Any, weight_decay: Any, nesterov: Any, maximize: Any,
                        new_buffer: Any) -> tuple:
     """momentum_buffer is read and written only when momentum != 0."""
-    lr, momentum, dampening, weight_decay = _numbers(lr=lr, momentum=momentum,
-                                                     dampening=dampening,
-                                                     weight_decay=weight_decay)
-    flags = _flags(nesterov=nesterov, maximize=maximize, new_buffer=new_buffer)
+    momentum = real("momentum", momentum)
     buffer = momentum_buffer if momentum != 0 else UNUSED
     optimizer_arrays(param, grad, momentum_buffer=buffer)
-    return (param, grad, buffer, lr, momentum, dampening, weight_decay, *flags)
+    return (param, grad, buffer, real("lr", lr), momentum, real("dampening", dampening),
+            real("weight_decay", weight_decay), flag("nesterov", nesterov),
+            flag("maximize", maximize), flag("new_buffer", new_buffer))
 
 
 def adam_step_arguments(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
@@ -92,15 +82,14 @@ def adam_step_arguments(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
                         eps: Any, weight_decay: Any, amsgrad: Any, maximize: Any,
                         decoupled: Any) -> tuple:
     """max_exp_avg_sq is read and written only with amsgrad."""
-    step = _step_count(step)
-    numbers = _numbers(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay)
-    amsgrad, maximize, decoupled = _flags(amsgrad=amsgrad, maximize=maximize,
-                                          decoupled=decoupled)
+    amsgrad = flag("amsgrad", amsgrad)
     maximum = max_exp_avg_sq if amsgrad else UNUSED
     optimizer_arrays(param, grad, exp_avg=exp_avg, exp_avg_sq=exp_avg_sq,
                      max_exp_avg_sq=maximum)
-    return (param, grad, exp_avg, exp_avg_sq, maximum, step, *numbers, amsgrad, maximize,
-            decoupled)
+    return (param, grad, exp_avg, exp_avg_sq, maximum, _step_count(step), real("lr", lr),
+            real("beta1", beta1), real("beta2", beta2), real("eps", eps),
+            real("weight_decay", weight_decay), amsgrad, flag("maximize", maximize),
+            flag("decoupled", decoupled))
 
 
 def rmsprop_step_arguments(param: Any, grad: Any, square_avg: Any, grad_avg: Any,
@@ -108,29 +97,29 @@ def rmsprop_step_arguments(param: Any, grad: Any, square_avg: Any, grad_avg: Any
                            weight_decay: Any, momentum: Any, centered: Any,
                            maximize: Any) -> tuple:
     """grad_avg is used only when centered, momentum_buffer only when momentum > 0."""
-    numbers = _numbers(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                       momentum=momentum)
-    centered, maximize = _flags(centered=centered, maximize=maximize)
+    momentum, centered = real("momentum", momentum), flag("centered", centered)
     average = grad_avg if centered else UNUSED
-    buffer = momentum_buffer if numbers[-1] > 0 else UNUSED
+    buffer = momentum_buffer if momentum > 0 else UNUSED
     optimizer_arrays(param, grad, square_avg=square_avg, grad_avg=average,
                      momentum_buffer=buffer)
-    return (param, grad, square_avg, average, buffer, *numbers, centered, maximize)
+    return (param, grad, square_avg, average, buffer, real("lr", lr), real("alpha", alpha),
+            real("eps", eps), real("weight_decay", weight_decay), momentum, centered,
+            flag("maximize", maximize))
 
 
 def adagrad_step_arguments(param: Any, grad: Any, state_sum: Any, step: Any, lr: Any,
                            lr_decay: Any, eps: Any, weight_decay: Any, maximize: Any) -> tuple:
-    step = _step_count(step)
-    numbers = _numbers(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay)
     optimizer_arrays(param, grad, state_sum=state_sum)
-    return (param, grad, state_sum, step, *numbers, flag("maximize", maximize))
+    return (param, grad, state_sum, _step_count(step), real("lr", lr),
+            real("lr_decay", lr_decay), real("eps", eps), real("weight_decay", weight_decay),
+            flag("maximize", maximize))
 
 
 def adadelta_step_arguments(param: Any, grad: Any, square_avg: Any, acc_delta: Any, lr: Any,
                             rho: Any, eps: Any, weight_decay: Any, maximize: Any) -> tuple:
-    numbers = _numbers(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay)
     optimizer_arrays(param, grad, square_avg=square_avg, acc_delta=acc_delta)
-    return (param, grad, square_avg, acc_delta, *numbers, flag("maximize", maximize))
+    return (param, grad, square_avg, acc_delta, real("lr", lr), real("rho", rho),
+            real("eps", eps), real("weight_decay", weight_decay), flag("maximize", maximize))
 
 
 def zero_fill_arguments(array: Any) -> np.ndarray:

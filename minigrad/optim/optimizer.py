@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import kernels
 from ..autograd import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, mark_changed
 from . import _hyper
 from ._loading import checked_state_dict
 
@@ -162,15 +162,15 @@ class Optimizer:
                 arena.sync()
                 for run in self._runs(arena, fills):
                     self._update(arena, run, group)
-                    for p in arena.params[run.first:run.stop]:
-                        p._mark_changed()  # as PyTorch's in-place update bumps the version
+                    # as PyTorch's in-place update bumps the parameters' versions
+                    mark_changed(arena.params[run.first:run.stop])
         return loss
 
     def _runs(self, arena: _Arena, fills: dict[str, float]) -> list[_Run]:
         """The arena's parameters that have gradients, as runs of consecutive ones with the same
         step count and the same new buffers (normally: one run for the whole arena), after
         advancing each one's step count and giving it every buffer in `fills` it lacks."""
-        runs: list[_Run] = []
+        runs: list[list] = []  # [first, stop, step, new], made _Runs at the end
         for i, p in enumerate(arena.params):
             if p.grad is None:
                 continue
@@ -178,12 +178,11 @@ class Optimizer:
             new = () if state and state.keys() >= fills.keys() else \
                 self._create_state(arena, i, state, fills)
             state["step"] += 1
-            if runs and runs[-1].stop == i and runs[-1].step == state["step"] and \
-                    runs[-1].new == new:
-                runs[-1] = runs[-1]._replace(stop=i + 1)
+            if runs and runs[-1][1] == i and runs[-1][2] == state["step"] and runs[-1][3] == new:
+                runs[-1][1] = i + 1
             else:
-                runs.append(_Run(i, i + 1, state["step"], new))
-        return runs
+                runs.append([i, i + 1, state["step"], new])
+        return [_Run(*run) for run in runs]
 
     def _create_state(self, arena: _Arena, i: int, state: dict,
                       fills: dict[str, float]) -> tuple[str, ...]:
