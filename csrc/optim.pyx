@@ -64,33 +64,50 @@ cdef void _sgd_chunk(floating* p, const floating* g, floating* buf, Py_ssize_t s
         p[i] = p[i] + (-lr) * d
 
 
+cdef inline floating _nan_max(floating a, floating b) noexcept nogil:
+    # np.maximum's rule: a unless b is larger, NaN in either kept (b != b only for NaN; a NaN a
+    # fails b > a and stays). Written with b first: GCC vectorizes this form, not a-first.
+    return b if (b > a) | (b != b) else a
+
+
+cdef inline void _adam_moments(floating* p, const floating* g, floating* m, floating* v,
+                               Py_ssize_t i, Hyper h, floating sign, floating w1, floating b2,
+                               floating w2, floating decay, floating wd) noexcept nogil:
+    # m = lerp(m, d, 1 - b1), v = b2 v + (1 - b2) d^2 for element i, after the weight decay.
+    # d = sign g with sign = -1 to maximize: exact, like -g, and without the select on a load
+    # that kept the amsgrad loop from vectorizing
+    cdef floating d = sign * g[i]
+    if h.weight_decay != 0:
+        if h.flag2:
+            p[i] = p[i] * decay
+        else:
+            d = d + wd * p[i]
+    m[i] = m[i] + w1 * (d - m[i])
+    v[i] = v[i] * b2 + w2 * d * d
+
+
 cdef void _adam_chunk(floating* p, const floating* g, floating* m, floating* v, floating* vmax,
                       Py_ssize_t start, Py_ssize_t stop, Hyper h, double step_size,
                       double correction2_sqrt) noexcept nogil:
-    # a = beta1, b = beta2; flag1 = amsgrad, flag2 = decoupled weight decay (AdamW)
+    # a = beta1, b = beta2; flag1 = amsgrad, flag2 = decoupled weight decay (AdamW). One loop
+    # per mode, so that each vectorizes: with the amsgrad test inside, GCC kept the whole loop
+    # scalar once the maximum had to keep NaN (Adam 4.5x slower at 1.86M floats).
+    # p -= step_size m / (sqrt(second) / sqrt(1 - b2^t) + eps), the root rounded to the data's
+    # type first; second = v, or its running maximum with amsgrad.
     cdef Py_ssize_t i
-    cdef floating d, second, denom
     cdef floating w1 = <floating>(1 - h.a), b2 = <floating>h.b, w2 = <floating>(1 - h.b)
     cdef floating decay = <floating>(1 - h.lr * h.weight_decay), eps = <floating>h.eps
     cdef floating size = <floating>(-step_size), root = <floating>correction2_sqrt
-    cdef floating wd = <floating>h.weight_decay
-    for i in range(start, stop):
-        d = -g[i] if h.maximize else g[i]
-        if h.weight_decay != 0:
-            if h.flag2:
-                p[i] = p[i] * decay
-            else:
-                d = d + wd * p[i]
-        m[i] = m[i] + w1 * (d - m[i])
-        v[i] = v[i] * b2 + w2 * d * d
-        second = v[i]
-        if h.flag1:
-            # np.maximum's rule: the first unless the second is larger, NaN in either kept
-            vmax[i] = vmax[i] if vmax[i] > second or vmax[i] != vmax[i] else second
-            second = vmax[i]
-        denom = <floating>sqrt(second)  # rounded to the data's type before it is used
-        denom = denom / root + eps
-        p[i] = p[i] + size * m[i] / denom
+    cdef floating wd = <floating>h.weight_decay, sign = -1 if h.maximize else 1
+    if h.flag1:
+        for i in range(start, stop):
+            _adam_moments(p, g, m, v, i, h, sign, w1, b2, w2, decay, wd)
+            vmax[i] = _nan_max(vmax[i], v[i])
+            p[i] = p[i] + size * m[i] / (<floating>sqrt(vmax[i]) / root + eps)
+    else:
+        for i in range(start, stop):
+            _adam_moments(p, g, m, v, i, h, sign, w1, b2, w2, decay, wd)
+            p[i] = p[i] + size * m[i] / (<floating>sqrt(v[i]) / root + eps)
 
 
 cdef void _rmsprop_chunk(floating* p, const floating* g, floating* sq, floating* avg_g,
