@@ -39,8 +39,10 @@ class Tensor:
     (None for leaves).
     """
 
+    # _grad_buffer (unset until an optimizer sets it, for any leaf it optimizes, Parameter or not):
+    # the slot of the optimizer's flat gradient arena that backward writes a first gradient into
     __slots__ = ("data", "grad", "requires_grad", "_node", "_base", "_changes", "_changed_at",
-                 "__weakref__")
+                 "_grad_buffer", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:

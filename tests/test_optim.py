@@ -142,6 +142,28 @@ def test_parameters_share_one_arena_and_gradients_land_in_it():
     np.testing.assert_array_equal(params[1].grad.data, 0.0)
 
 
+@pytest.mark.parametrize("name, options", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                           ("Adam", dict(lr=0.01))])
+def test_plain_leaf_tensors_are_optimized_like_pytorchs(name, options):
+    """Textbook gradient descent: the leaves are mg.randn(..., requires_grad=True), not
+    nn.Parameter; their gradients land in the arena too, and the steps are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w0, b0 = (rng.standard_normal(s).astype(np.float32) for s in [(8, 3), (3,), (1,)])
+    ours = [mg.tensor(w0, requires_grad=True), mg.tensor(b0, requires_grad=True)]
+    theirs = [torch.tensor(w0, requires_grad=True), torch.tensor(b0, requires_grad=True)]
+    ours_optimizer = getattr(optim, name)(ours, **options)
+    theirs_optimizer = getattr(torch.optim, name)(theirs, **options)
+    for _ in range(5):
+        for (w, b), opt, lib in ((ours, ours_optimizer, mg), (theirs, theirs_optimizer, torch)):
+            opt.zero_grad()
+            ((lib.tensor(x) @ w + b) ** 2).mean().backward()
+            opt.step()
+    assert np.shares_memory(ours[0].grad.data, ours_optimizer._arenas[0][0].grad)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1.3e-6, atol=1e-6)
+
+
 def test_parameters_without_gradients_are_skipped_with_their_state():
     params = parameters()
     frozen = params[1].data.copy()

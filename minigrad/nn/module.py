@@ -17,19 +17,14 @@ from ._checks import type_name
 
 
 class Parameter(Tensor):
-    """A Tensor that a Module registers as a learnable parameter (requires grad by default).
+    """A Tensor that a Module registers as a learnable parameter (requires grad by default)."""
 
-    _grad_buffer is set by an optimizer that keeps this parameter's gradient in its flat arena:
-    backward then writes a fresh gradient straight into that buffer (minigrad/autograd.py).
-    """
-
-    __slots__ = ("_grad_buffer",)
+    __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         array = np.empty(0, np.float32) if data is None else (
             data.data if isinstance(data, Tensor) else data)
         super().__init__(array, requires_grad=requires_grad)
-        self._grad_buffer = None
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -2,7 +2,7 @@
 
 Each param group's parameters of one dtype live in one contiguous buffer (an `_Arena`): their
 `.data` are views into it, their gradients are views into a matching gradient buffer (backward
-writes there directly, see Parameter._grad_buffer), and the optimizer state (momentum, square
+writes there directly, see Tensor._grad_buffer), and the optimizer state (momentum, square
 averages, ...) lives in matching flat buffers. A step is then one fused kernel call per run of
 parameters that have gradients (normally: one call per group and dtype), and zero_grad is one
 memset. None of it is visible: p.data, p.grad, optimizer.state[p] and state_dict() look as in
