@@ -238,12 +238,16 @@ def batch_norm_apply(x, mean, var, weight, bias, eps):
     y = np.empty_like(x)
     if x.size == 0:
         return y
-    threads = _threads(x.size)
-    if x.dtype == np.float32:
-        _batch_norm_apply[float](x, mean, scale, shift, y, threads)
-    else:
-        _batch_norm_apply[double](x, mean, scale, shift, y, threads)
+    _scale_and_shift(x, mean, scale, shift, y, _threads(x.size))
     return y
+
+
+def _scale_and_shift(x, mean, scale, shift, out, threads):
+    # out = (x - mean) * scale + shift per channel, for the checked (N, C, L) arrays
+    if x.dtype == np.float32:
+        _batch_norm_apply[float](x, mean, scale, shift, out, threads)
+    else:
+        _batch_norm_apply[double](x, mean, scale, shift, out, threads)
 
 
 def batch_norm_backward(grad_output, x, mean, var, weight, eps, training):
@@ -267,12 +271,9 @@ def batch_norm_backward(grad_output, x, mean, var, weight, eps, training):
             _batch_norm_grad_sums[double](grad_output, x, mean, invstd, sum_gy, sum_gy_xhat,
                                           block, threads)
         scale = _gamma(weight, channels) * invstd
-        if not training:  # gx = scale gy: batch_norm_apply of gy with mean 0 and shift 0
+        if not training:  # gx = scale gy: the forward's pass over gy with mean 0 and shift 0
             zeros = np.zeros(channels)
-            if x.dtype == np.float32:
-                _batch_norm_apply[float](grad_output, zeros, scale, zeros, grad_input, threads)
-            else:
-                _batch_norm_apply[double](grad_output, zeros, scale, zeros, grad_input, threads)
+            _scale_and_shift(grad_output, zeros, scale, zeros, grad_input, threads)
         elif x.dtype == np.float32:
             _batch_norm_grad_input[float](grad_output, x, mean, scale, sum_gy / count,
                                           sum_gy_xhat / count * invstd, grad_input, threads)

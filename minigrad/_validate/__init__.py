@@ -48,6 +48,13 @@ def channel_vector(name: str, array: Any, channels: int, dtype: Any) -> np.ndarr
     return None if array is None else vector(name, array, channels, dtype)
 
 
+def array_of_shape(name: str, array: Any, shape: tuple) -> np.ndarray:
+    """An ndarray of any dtype and exactly this shape (a mask or index array beside its data)."""
+    if not isinstance(array, np.ndarray) or array.shape != shape:
+        raise ValueError(f"{name} has shape {getattr(array, 'shape', None)}, expected {shape}")
+    return array
+
+
 def real(name: str, value: Any) -> float:
     """A real number (Python or NumPy, NaN and inf included) as a float."""
     if type(value) is float or type(value) is int:  # without the slower check against the ABC

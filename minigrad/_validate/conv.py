@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from . import channel_vector, float_array, gradient_flags, pair
+from . import array_of_shape, channel_vector, float_array, gradient_flags, pair
 
 
 def window_output_size(input_size: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -94,9 +94,7 @@ def max_pool2d_backward_arguments(grad_output: Any, argmax: Any, input_size: Any
     """grad_output (N, C, OH, OW); argmax integer indices of its shape, each in [0, H*W) of
     input_size (H, W): (grad_output, argmax as int64, input_size)."""
     grad_output = float_array("grad_output", grad_output, 4)
-    if not isinstance(argmax, np.ndarray) or argmax.shape != grad_output.shape:
-        raise ValueError(f"argmax has shape {getattr(argmax, 'shape', None)}, expected "
-                         f"{grad_output.shape}")
+    argmax = array_of_shape("argmax", argmax, grad_output.shape)
     if argmax.dtype.kind not in "iu":
         raise TypeError(f"argmax must hold integer indices, got {argmax.dtype}")
     h, w = pair("input_size", input_size, 0)

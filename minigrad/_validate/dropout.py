@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import float_array, integer, real
+from . import array_of_shape, float_array, integer, real
 
 
 def dropout_probability(p: Any, upper_open: bool = False) -> float:
@@ -30,9 +30,7 @@ def dropout_arguments(x: Any, p: Any, seed: Any) -> tuple:
 def masked_scale_arguments(grad_output: Any, mask: Any, scale: Any) -> tuple:
     """grad_output (n,); mask (n,) keep flags (uint8) or noise of grad_output's dtype; scale."""
     grad_output = float_array("grad_output", grad_output, 1)
-    if not isinstance(mask, np.ndarray) or mask.shape != grad_output.shape:
-        raise ValueError(f"mask has shape {getattr(mask, 'shape', None)}, expected "
-                         f"{grad_output.shape}")
+    mask = array_of_shape("mask", mask, grad_output.shape)
     if mask.dtype == np.uint8:
         mask = np.ascontiguousarray(mask)
     else:
