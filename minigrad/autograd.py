@@ -142,7 +142,7 @@ class Function:
         arrays, parents, needs_input_grad = [], [], []
         for a in args:  # one pass: this is the hot path of every op
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._array)
                 parents.append(a)
                 needs_input_grad.append(a.requires_grad)
             else:
@@ -170,7 +170,7 @@ class Function:
 def _viewed_parent(view: np.ndarray, parents: list) -> Tensor | None:
     """The owner tensor of the memory that view (an op's output) looks into, if it is a parent's."""
     for parent in parents:
-        if parent is not None and (parent.data is view.base or parent.data.base is view.base):
+        if parent is not None and (parent._array is view.base or parent._array.base is view.base):
             return parent._owner()
     return None
 
@@ -185,7 +185,7 @@ def check_saved_unchanged(node: Context) -> None:
     (add keeps no inputs, say) is fine, as in PyTorch."""
     saved = [a for a in (*node.saved_tensors, *node.__dict__.values())
              if isinstance(a, np.ndarray)]
-    changed = [(p.data, p._version) for p in node.parents
+    changed = [(p._array, p._version) for p in node.parents
                if p is not None and p._owner()._changed_at > node.version]
     for array, version in changed + list(node.changed_outputs):
         if any(np.may_share_memory(array, s) for s in saved):
@@ -236,11 +236,11 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     if leaf.grad is None:
         buffer = getattr(leaf, "_grad_buffer", None)
         if buffer is None:
-            buffer = np.empty(leaf.data.shape, leaf.data.dtype)
+            buffer = np.empty(leaf._array.shape, leaf._array.dtype)
         np.copyto(buffer, grad, casting="unsafe")
         leaf.grad = Tensor._make(buffer)
     else:
-        np.add(leaf.grad.data, grad, out=leaf.grad.data, casting="unsafe")
+        np.add(leaf.grad._array, grad, out=leaf.grad._array, casting="unsafe")
 
 
 def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
@@ -267,8 +267,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
                 continue
             if type(g) is not np.ndarray:
                 g = np.asarray(g)
-            if g.shape != parent.data.shape:  # broadcast in forward: sum it away
-                g = sum_to_shape(g, parent.data.shape)
+            if g.shape != parent._array.shape:  # broadcast in forward: sum it away
+                g = sum_to_shape(g, parent._array.shape)
             if parent._node is None:
                 _accumulate_leaf(parent, g)
             elif parent._node in pending:

@@ -20,7 +20,7 @@ _DEFAULT_FLOAT = float32
 def as_array(data: Any, dtype: Any) -> np.ndarray:
     """data as an ndarray following PyTorch's dtype inference (copying only when needed)."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._array
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     if isinstance(data, np.ndarray):
@@ -38,7 +38,7 @@ def as_array(data: Any, dtype: Any) -> np.ndarray:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of data."""
     array = as_array(data, dtype)
-    if array is data or (isinstance(data, Tensor) and array is data.data):
+    if array is data or (isinstance(data, Tensor) and array is data._array):
         array = array.copy()
     return Tensor._make(array).requires_grad_(requires_grad) if requires_grad else Tensor._make(array)
 

@@ -26,16 +26,16 @@ def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Tensor]:
 
 def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], x: Tensor,
                         eps: float) -> list[np.ndarray]:
-    """One (n_out_k, n_x) matrix per output k, perturbing x.data in place and restoring it."""
-    flat = x.data.reshape(-1)  # a view: x.data must be contiguous (checked by the caller)
+    """One (n_out_k, n_x) matrix per output k, perturbing x._array in place and restoring it."""
+    flat = x._array.reshape(-1)  # a view: x._array must be contiguous (checked by the caller)
     columns: list[list[np.ndarray]] = []
     with no_grad():
         for j in range(flat.size):
             original = flat[j]
             flat[j] = original + eps
-            plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            plus = [o._array.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[j] = original - eps
-            minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+            minus = [o._array.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[j] = original
             columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
     return [np.stack(per_output, axis=1) for per_output in zip(*columns)]
@@ -56,7 +56,7 @@ def _analytic_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], x: Tensor,
         seed[i] = 1
         out.backward(seed.reshape(out.shape))
         if x.grad is not None:
-            rows[i] = x.grad.data.astype(np.float64).ravel()
+            rows[i] = x.grad._array.astype(np.float64).ravel()
     return rows
 
 
@@ -74,8 +74,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
             continue
         if x.dtype != np.float64:
             raise GradcheckError(f"input {position} is {x.dtype}; gradcheck needs float64 inputs")
-        if not x.data.flags.c_contiguous:
-            x.data = np.ascontiguousarray(x.data)
+        if not x._array.flags.c_contiguous:
+            x._array = np.ascontiguousarray(x._array)
         numerical = _numerical_jacobian(fn, inputs, x, eps)
         for k, expected in enumerate(numerical):
             actual = _analytic_jacobian(fn, inputs, x, k, expected.shape[0])

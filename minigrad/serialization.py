@@ -47,7 +47,7 @@ class CheckpointError(ValueError):
 # ---------------------------------------------------------------------- the object <-> JSON
 def _encode(obj: Any, arrays: list[np.ndarray]) -> Any:
     if isinstance(obj, (Tensor, np.ndarray)):
-        array = np.asarray(obj.data if isinstance(obj, Tensor) else obj, order="C")
+        array = np.asarray(obj._array if isinstance(obj, Tensor) else obj, order="C")
         if array.dtype.hasobject:
             raise TypeError("cannot save an array of Python objects (dtype object): it would "
                             "need pickle")

@@ -1,11 +1,13 @@
-"""Tensor: an ndarray (`data`), its gradient (`grad`), `requires_grad`, and operator sugar.
+"""Tensor: an ndarray (`_array`, internal), its gradient (`grad`), `requires_grad`, and operator sugar.
 
 Everything a Tensor computes is delegated to the ops in minigrad.ops; this file only gives the
-PyTorch-style names. One deliberate difference from PyTorch: `Tensor.data` is the NumPy array itself.
+PyTorch-style names. As in PyTorch, `Tensor.data` is a Tensor sharing the memory, outside the graph
+(`p.data.normal_(0, 0.01)`, `w.data -= lr * w.grad.data`); `.numpy()` is the way out to NumPy.
 
 In-place methods keep PyTorch's version counter: each change is counted on the tensor that owns the
 memory (a view's `_base`, else the tensor itself), so the engine can refuse to backpropagate through
-an array that was changed after an op saved it (see autograd.check_saved_unchanged).
+an array that was changed after an op saved it (see autograd.check_saved_unchanged). Changes made
+through `.data` are not counted, as in PyTorch: that is what `.data` is for.
 """
 from __future__ import annotations
 
@@ -41,14 +43,14 @@ class Tensor:
 
     # _grad_buffer (unset until an optimizer sets it, for any leaf it optimizes, Parameter or not):
     # the slot of the optimizer's flat gradient arena that backward writes a first gradient into
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_base", "_changes", "_changed_at",
+    __slots__ = ("_array", "grad", "requires_grad", "_node", "_base", "_changes", "_changed_at",
                  "_grad_buffer", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         from .creation import as_array
 
-        self.data = as_array(data, None)
+        self._array = as_array(data, None)
         self.grad: Tensor | None = None
         self.requires_grad = False
         self._node = None
@@ -61,7 +63,7 @@ class Tensor:
     def _make(cls, data: np.ndarray, requires_grad: bool = False) -> Tensor:
         """Wrap an ndarray without copying or checking (the hot path of every op)."""
         t = cls.__new__(cls)
-        t.data = data
+        t._array = data
         t.grad = None
         t.requires_grad = requires_grad
         t._node = None
@@ -71,16 +73,29 @@ class Tensor:
 
     # ------------------------------------------------------------------ attributes
     @property
+    def data(self) -> Tensor:
+        """The values as a new tensor that shares this one's memory, does not require grad and
+        has a version counter of its own (PyTorch's `.data`)."""
+        return Tensor._make(self._array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        """`p.data = t` makes p hold t's values (shape and dtype may change), outside the graph."""
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._array = value._array
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -108,24 +123,24 @@ class Tensor:
         return _ops.transpose(self, -2, -1)
 
     def size(self, dim: int | None = None) -> Any:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._array.shape if dim is None else self._array.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._array.size)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._array, separator=", ", prefix="tensor(")
         extras = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self.data.dtype}"
+        if self._array.dtype not in (np.float32, np.int64, np.bool_):
+            extras += f", dtype={self._array.dtype}"
         if self._node is not None:
             extras += f", grad_fn=<{self._node.name}>"
         elif self.requires_grad:
@@ -134,9 +149,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._array.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients, "
-                               f"got {self.data.dtype}")
+                               f"got {self._array.dtype}")
         if not requires_grad and self._node is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables; "
                                "use detach() to get a tensor that does not require grad")
@@ -151,21 +166,21 @@ class Tensor:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a "
                                "grad_fn")
         if gradient is None:
-            if self.data.size != 1:
+            if self._array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs; "
                                    f"pass gradient= for an output of shape {self.shape}")
-            grad = np.ones(self.data.shape, self.data.dtype)
+            grad = np.ones(self._array.shape, self._array.dtype)
         else:
-            grad = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
-                              dtype=self.data.dtype)
-            if grad.shape != self.data.shape:
+            grad = np.asarray(gradient._array if isinstance(gradient, Tensor) else gradient,
+                              dtype=self._array.dtype)
+            if grad.shape != self._array.shape:
                 raise RuntimeError(f"Mismatch in shape: gradient has a shape of {grad.shape} and "
-                                   f"output has a shape of {self.data.shape}")
+                                   f"output has a shape of {self._array.shape}")
         run_backward(self, grad, retain_graph)
 
     def detach(self) -> Tensor:
         """A tensor sharing this data (and its version counter), cut from the graph."""
-        detached = Tensor._make(self.data)
+        detached = Tensor._make(self._array)
         detached._base = self._owner()
         return detached
 
@@ -179,19 +194,19 @@ class Tensor:
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._array
 
     def item(self) -> Scalar:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted to "
+        if self._array.size != 1:
+            raise RuntimeError(f"a Tensor with {self._array.size} elements cannot be converted to "
                                "a Python scalar")
-        return self.data.item()
+        return self._array.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return self._array if dtype is None else self._array.astype(dtype, copy=False)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -200,12 +215,12 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data.item())
+        return bool(self._array.item())
 
     def __index__(self) -> int:
-        return int(self.data.item())
+        return int(self._array.item())
 
     def to(self, dtype: Any) -> Tensor:
         return _ops.to_dtype(self, np.dtype(dtype))
@@ -232,7 +247,7 @@ class Tensor:
         return self
 
     def is_contiguous(self) -> bool:
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._array.flags.c_contiguous)
 
     # ------------------------------------------------------------------ in-place (no graph)
     def _check_inplace(self) -> None:
@@ -249,7 +264,7 @@ class Tensor:
 
     def _inplace(self, ufunc: np.ufunc, other: Any) -> Tensor:
         self._check_inplace()
-        ufunc(self.data, other.data if isinstance(other, Tensor) else other, out=self.data,
+        ufunc(self._array, other._array if isinstance(other, Tensor) else other, out=self._array,
               casting="same_kind")
         self._mark_changed()
         return self
@@ -271,20 +286,20 @@ class Tensor:
 
     def fill_(self, value: Scalar) -> Tensor:
         self._check_inplace()
-        self.data[...] = value
+        self._array[...] = value
         self._mark_changed()
         return self
 
     def copy_(self, src: Any) -> Tensor:
         self._check_inplace()
-        np.copyto(self.data, src.data if isinstance(src, Tensor) else np.asarray(src),
+        np.copyto(self._array, src._array if isinstance(src, Tensor) else np.asarray(src),
                   casting="same_kind")
         self._mark_changed()
         return self
 
     def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
         self._check_inplace()
-        np.clip(self.data, min, max, out=self.data)
+        np.clip(self._array, min, max, out=self._array)
         self._mark_changed()
         return self
 
@@ -295,7 +310,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace()
-        self.data[_ops.as_index(index)] = value.data if isinstance(value, Tensor) else value
+        self._array[_ops.as_index(index)] = value._array if isinstance(value, Tensor) else value
         self._mark_changed()
 
     # ------------------------------------------------------------------ operators
@@ -337,13 +352,13 @@ def mark_changed(tensors: Iterable[Tensor]) -> None:
         owner._changes += 1
         owner._changed_at = now
         if owner._node is not None:
-            owner._node.changed_outputs += ((owner.data, owner._changes),)
+            owner._node.changed_outputs += ((owner._array, owner._changes),)
         if t is not owner and t._node is not None:
-            t._node.changed_outputs += ((t.data, owner._changes),)
+            t._node.changed_outputs += ((t._array, owner._changes),)
 
 
 def _scaled(other: Any, alpha: Scalar) -> Any:
-    return (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+    return (other._array if isinstance(other, Tensor) else np.asarray(other)) * alpha
 
 
 from . import ops as _ops  # noqa: E402  (ops import Tensor; bind the module after the class exists)

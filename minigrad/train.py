@@ -37,7 +37,7 @@ class History:
 
 
 def _accuracy(logits: Any, target: Any) -> float:
-    return float((logits.data.argmax(axis=1) == np.asarray(target.data)).mean())
+    return float((logits._array.argmax(axis=1) == np.asarray(target._array)).mean())
 
 
 def evaluate(model: Module, loader: Iterable, loss_fn: Callable) -> dict[str, float]:
@@ -48,7 +48,7 @@ def evaluate(model: Module, loader: Iterable, loss_fn: Callable) -> dict[str, fl
     with no_grad():
         for inputs, target in loader:
             output = model(inputs)
-            size = len(target.data)
+            size = len(target._array)
             total_loss += loss_fn(output, target).item() * size
             correct += _accuracy(output, target) * size
             count += size
@@ -120,8 +120,8 @@ def fit(model: Module, optimizer: Any, loss_fn: Callable, train_loader: Iterable
             if scheduler is not None and scheduler_per_batch:
                 scheduler.step()
             losses.append(loss.item())
-            correct += _accuracy(output, target) * len(target.data)
-            seen += len(target.data)
+            correct += _accuracy(output, target) * len(target._array)
+            seen += len(target._array)
             step = len(history.iterations) + len(losses)
             if val_every and val_loader is not None and step % val_every == 0:
                 history.validations.append({"step": step,

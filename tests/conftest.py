@@ -37,15 +37,15 @@ def assert_projected_gradients_match(fn, tensors, rng, eps, rtol):
     cotangent = rng.standard_normal(fn(*tensors).shape).astype(tensors[0].dtype)
 
     def shifted(sign):
-        moved = [mg.tensor(t.data.astype(np.float64) + sign * eps * d) for t, d in
+        moved = [mg.tensor(t.data.numpy().astype(np.float64) + sign * eps * d) for t, d in
                  zip(tensors, directions)]
-        return fn(*moved).data
+        return fn(*moved).data.numpy()
 
     numerical = np.sum(cotangent * (shifted(1) - shifted(-1))) / (2 * eps)
     for t in tensors:
         t.grad = None
     fn(*tensors).backward(mg.tensor(cotangent))
-    analytic = sum(np.sum(d.astype(np.float64) * t.grad.data) for t, d in zip(tensors, directions))
+    analytic = sum(np.sum(d.astype(np.float64) * t.grad.numpy()) for t, d in zip(tensors, directions))
     np.testing.assert_allclose(analytic, numerical, rtol=rtol)
 
 

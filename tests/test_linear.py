@@ -171,7 +171,7 @@ def test_nn_linear_layout_and_default_init():
     assert layer.weight.shape == (20, 50) and layer.bias.shape == (20,)
     bound = 1 / np.sqrt(50)
     assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
-    assert layer.weight.data.std() > 0.8 * bound / np.sqrt(3)  # U(-b, b) has std b / sqrt(3)
+    assert layer.weight.data.numpy().std() > 0.8 * bound / np.sqrt(3)  # U(-b, b) has std b / sqrt(3)
     x = mg.randn(3, 50)
     np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data,
                                rtol=1e-5, atol=1e-6)

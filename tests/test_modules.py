@@ -51,7 +51,7 @@ def test_pytorch_state_dict_loads_and_gives_the_same_outputs():
 
 def test_a_failed_load_changes_nothing():
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.data.numpy().copy() for k, v in model.state_dict().items()}
     bad = {k: np.ones_like(v) for k, v in before.items()}
     bad["1.weight"] = np.ones((5, 5))
     with pytest.raises(RuntimeError, match="size mismatch for '1.weight'"):
@@ -104,7 +104,7 @@ def test_sequential_fuses_linear_and_relu_with_identical_results(backend, rng, s
         y = forward(inputs)
         outputs.append((y.data, graph_nodes(y)))
         (y * upstream).sum().backward()
-        grads.append([inputs.grad.data] + [p.grad.data.copy() for p in model.parameters()])
+        grads.append([inputs.grad.data] + [p.grad.data.numpy().copy() for p in model.parameters()])
     np.testing.assert_array_equal(outputs[0][0], outputs[1][0])
     for fused, separate in zip(*grads):
         np.testing.assert_array_equal(fused, separate)

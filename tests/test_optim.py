@@ -52,7 +52,7 @@ def train(optimizer, params, steps, seed=1, skip=None):
 def test_trajectories_match_pytorch(backend, name, options, dtype, tolerance):
     torch = pytest.importorskip("torch")
     ours = parameters(dtype)
-    theirs = [torch.nn.Parameter(torch.tensor(p.data.copy())) for p in ours]
+    theirs = [torch.nn.Parameter(torch.tensor(p.data.numpy().copy())) for p in ours]
     ours_optimizer = getattr(optim, name)(ours, **options)
     theirs_optimizer = getattr(torch.optim, name)(theirs, **options)
     rng = np.random.default_rng(1)
@@ -77,7 +77,7 @@ def test_compiled_and_twin_take_the_same_steps(name, options, dtype):
         mg.set_backend(backend)
         params = parameters(dtype)
         train(getattr(optim, name)(params, **options), params, 5)
-        runs.append([p.data.copy() for p in params])
+        runs.append([p.data.numpy().copy() for p in params])
     mg.set_backend("compiled")
     for a, e in zip(*runs):
         np.testing.assert_array_equal(a, e)
@@ -132,7 +132,7 @@ def test_parameters_share_one_arena_and_gradients_land_in_it():
     params = parameters()
     optimizer = optim.SGD(params, lr=0.1)
     arena = optimizer._arenas[0][0]
-    assert all(np.shares_memory(p.data, arena.data) for p in params)
+    assert all(np.shares_memory(p.data, arena.values) for p in params)
     (params[0] * 2.0).sum().backward()
     assert np.shares_memory(params[0].grad.data, arena.grad)
     np.testing.assert_array_equal(params[0].grad.data, 2.0)
@@ -166,7 +166,7 @@ def test_plain_leaf_tensors_are_optimized_like_pytorchs(name, options):
 
 def test_parameters_without_gradients_are_skipped_with_their_state():
     params = parameters()
-    frozen = params[1].data.copy()
+    frozen = params[1].data.numpy().copy()
     optimizer = optim.Adam(params, lr=0.1)
     train(optimizer, params, 3, skip=1)
     np.testing.assert_array_equal(params[1].data, frozen)
@@ -177,7 +177,7 @@ def test_parameters_without_gradients_are_skipped_with_their_state():
 def test_mixed_dtypes_and_groups_added_later(backend):
     torch = pytest.importorskip("torch")
     ours = parameters(np.float32)[:2] + parameters(np.float64, seed=3)[:1]
-    theirs = [torch.nn.Parameter(torch.tensor(p.data.copy())) for p in ours]
+    theirs = [torch.nn.Parameter(torch.tensor(p.data.numpy().copy())) for p in ours]
     ours_optimizer = optim.SGD(ours[:2], lr=0.1, momentum=0.9)
     theirs_optimizer = torch.optim.SGD(theirs[:2], lr=0.1, momentum=0.9)
     ours_optimizer.add_param_group({"params": ours[2:], "lr": 0.01})
@@ -197,11 +197,11 @@ def test_mixed_dtypes_and_groups_added_later(backend):
 def test_replaced_data_and_gradients_are_picked_up():
     params = parameters()
     optimizer = optim.SGD(params, lr=1.0)
-    params[0].data = np.ones((5, 4), np.float32)
+    params[0].data = mg.ones(5, 4)
     params[0].grad = mg.full((5, 4), 0.5)
     optimizer.step()
     np.testing.assert_array_equal(params[0].data, 0.5)
-    assert np.shares_memory(params[0].data, optimizer._arenas[0][0].data)
+    assert np.shares_memory(params[0].data, optimizer._arenas[0][0].values)
 
 
 def test_closure_is_evaluated_with_gradients():
@@ -227,7 +227,7 @@ def test_gradient_noise_is_seeded_and_follows_its_variance_schedule():
         for _ in range(steps):
             p.grad = mg.zeros(20_000)
             wrapped.step()
-            grads.append(p.grad.data.copy())
+            grads.append(p.grad.data.numpy().copy())
         return wrapped, grads
 
     wrapped, first = noisy_grads(7)

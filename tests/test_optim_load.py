@@ -27,7 +27,7 @@ def snapshot(optimizer):
     """Deep copies of param_groups (options and parameter identities) and of the state."""
     groups = [({k: copy.deepcopy(v) for k, v in g.items() if k != "params"},
                [id(p) for p in g["params"]]) for g in optimizer.param_groups]
-    state = {id(p): {k: (v.data.copy() if isinstance(v, mg.Tensor) else v) for k, v in s.items()}
+    state = {id(p): {k: (v.data.numpy().copy() if isinstance(v, mg.Tensor) else v) for k, v in s.items()}
              for p, s in optimizer.state.items()}
     return groups, state
 

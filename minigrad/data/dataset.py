@@ -28,7 +28,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
-        arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        arrays = [t._array if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
         sizes = {a.shape[0] if a.ndim else None for a in arrays}
         if len(sizes) != 1 or None in sizes:
             raise ValueError(f"Size mismatch between tensors: first dimensions "
@@ -47,7 +47,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
     first = samples[0]
     if isinstance(first, tuple):
         return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
-    return Tensor._make(np.stack([s.data if isinstance(s, Tensor) else np.asarray(s)
+    return Tensor._make(np.stack([s._array if isinstance(s, Tensor) else np.asarray(s)
                                   for s in samples]))
 
 

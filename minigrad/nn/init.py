@@ -50,7 +50,7 @@ def _target(tensor: Any) -> None:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values
+    tensor._array[...] = values
     return tensor
 
 

@@ -23,7 +23,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         array = np.empty(0, np.float32) if data is None else (
-            data.data if isinstance(data, Tensor) else data)
+            data._array if isinstance(data, Tensor) else data)
         super().__init__(array, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -205,7 +205,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad._array[...] = 0
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call fn on every submodule (children first) and on self, as PyTorch."""
@@ -220,8 +220,8 @@ class Module:
         if dtype.kind != "f":
             raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
+            if t._array.dtype.kind == "f":
+                t._array = t._array.astype(dtype)
                 if t.grad is not None:
                     t.grad = None
         return self
@@ -271,20 +271,20 @@ class Module:
                 problems.append(f"expected a Tensor or numpy.ndarray for {key!r}, got "
                                 f"{type_name(value)}")
                 continue
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
-            if array.shape != target.data.shape:
+            array = np.asarray(value._array if isinstance(value, Tensor) else value)
+            if array.shape != target._array.shape:
                 problems.append(f"size mismatch for {key!r}: the checkpoint has shape "
-                                f"{array.shape}, the model has {target.data.shape}")
-            elif not np.can_cast(array.dtype, target.data.dtype, casting="same_kind"):
+                                f"{array.shape}, the model has {target._array.shape}")
+            elif not np.can_cast(array.dtype, target._array.dtype, casting="same_kind"):
                 problems.append(f"dtype mismatch for {key!r}: {array.dtype} cannot be loaded "
-                                f"into {target.data.dtype}")
+                                f"into {target._array.dtype}")
             arrays[key] = array
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(problems))
         with no_grad():
             for key, array in arrays.items():
-                own[key].data[...] = array
+                own[key]._array[...] = array
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing

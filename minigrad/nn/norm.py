@@ -46,9 +46,9 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._array[...] = 0
+            self.running_var._array[...] = 1
+            self.num_batches_tracked._array[...] = 0
 
     def _check_input_dim(self, input: Tensor) -> None:
         if input.ndim not in self.expected_dims:
@@ -66,7 +66,7 @@ class _BatchNorm(Module):
                 momentum = 1.0 / (int(self.num_batches_tracked.item()) + 1)
             output = ops.batch_norm(input, self.running_mean, self.running_var, self.weight,
                                     self.bias, True, momentum, self.eps)
-            self.num_batches_tracked.data += 1  # after the checks in batch_norm passed
+            self.num_batches_tracked._array += 1  # after the checks in batch_norm passed
             return output
         running = (self.running_mean, self.running_var) if not use_batch_stats else (None, None)
         return ops.batch_norm(input, *running, self.weight, self.bias, use_batch_stats,

@@ -320,7 +320,7 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where expects a boolean condition, got {condition.dtype}")
     return Where.apply(condition, _operand(input), _operand(other))
@@ -335,8 +335,8 @@ def clone(input: Tensor) -> Tensor:
 
 
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
-    a = a.data if isinstance(a, Tensor) else a
-    b = b.data if isinstance(b, Tensor) else b
+    a = a._array if isinstance(a, Tensor) else a
+    b = b._array if isinstance(b, Tensor) else b
     return Tensor._make(np.asarray(ufunc(a, b)))
 
 

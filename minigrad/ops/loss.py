@@ -113,7 +113,7 @@ def _check(name: str, input: Tensor, target: Any, weight: Tensor | None, reducti
     """Shapes, dtypes and options, checked before anything runs; returns the target array."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    target_array = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target_array = target._array if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a scalar")
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
@@ -149,7 +149,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Tensor | None = None,
     target_array = _check("cross_entropy", input, target, weight, reduction, True)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    return CrossEntropy.apply(input, target_array, None if weight is None else weight.data,
+    return CrossEntropy.apply(input, target_array, None if weight is None else weight._array,
                               ignore_index=int(ignore_index), reduction=reduction,
                               label_smoothing=float(label_smoothing))
 
@@ -162,7 +162,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
     bad = (target_array != ignore_index) & ((target_array < 0) | (target_array >= classes))
     if bad.any():
         raise IndexError(f"Target {int(target_array[bad].flat[0])} is out of bounds.")
-    return NLLLoss.apply(input, target_array, None if weight is None else weight.data,
+    return NLLLoss.apply(input, target_array, None if weight is None else weight._array,
                          ignore_index=int(ignore_index), reduction=reduction)
 
 
@@ -193,7 +193,7 @@ def _broadcast_flat(name: str, array: Any, input: Tensor) -> np.ndarray | None:
     """An optional weight broadcast to the input's shape, flat, in the input's dtype."""
     if array is None:
         return None
-    array = np.asarray(array.data if isinstance(array, Tensor) else array, input.dtype)
+    array = np.asarray(array._array if isinstance(array, Tensor) else array, input.dtype)
     try:
         return np.broadcast_to(array, input.shape).reshape(-1)
     except ValueError:
@@ -208,7 +208,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor 
     if reduction not in REDUCTIONS:
         raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
                          f"{REDUCTIONS}, got {reduction!r}")
-    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    y = target._array if isinstance(target, Tensor) else np.asarray(target)
     if y.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target of shape {y.shape} does not "
                          f"match input of shape {input.shape}")

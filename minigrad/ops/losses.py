@@ -48,7 +48,7 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Tensor | None = Non
                          reduction: str = "mean") -> Tensor:
     """-w (y log p + (1 - y) log(1 - p)) for probabilities p, each log clamped at -100 (PyTorch)."""
     y = _target("binary_cross_entropy", input, target)
-    if (input.data < 0).any() or (input.data > 1).any():
+    if (input._array < 0).any() or (input._array > 1).any():
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
     losses = -(y * clamp(log(input), min=-100) + (1 - y) * clamp(log(1 - input), min=-100))
     return _reduce("binary_cross_entropy", losses if weight is None else losses * weight,

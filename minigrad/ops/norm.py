@@ -120,7 +120,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                          f"{input.shape}")
     if input.numel() == 0:
         return input * 1.0  # nothing to normalize; statistics stay as they are
-    running = (None, None) if running_mean is None else (running_mean.data, running_var.data)
+    running = (None, None) if running_mean is None else (running_mean._array, running_var._array)
     return BatchNorm.apply(input, weight, bias, *running, training=bool(training),
                            momentum=float(momentum), eps=float(eps))
 

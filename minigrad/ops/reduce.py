@@ -200,7 +200,7 @@ def _extremum(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     dim = normalize_dim(dim, input.ndim)
     values = Extremum.apply(input, dim=dim, keepdim=keepdim, largest=largest)
     pick = np.argmax if largest else np.argmin
-    indices = pick(input.data, axis=dim, keepdims=keepdim) if input.ndim else np.asarray(0)
+    indices = pick(input._array, axis=dim, keepdims=keepdim) if input.ndim else np.asarray(0)
     return MinMax(values, Tensor._make(np.asarray(indices, dtype=np.int64)))
 
 
@@ -215,11 +215,11 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    return Tensor._make(np.asarray(np.argmax(input.data, axis=dim, keepdims=keepdim), np.int64))
+    return Tensor._make(np.asarray(np.argmax(input._array, axis=dim, keepdims=keepdim), np.int64))
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    return Tensor._make(np.asarray(np.argmin(input.data, axis=dim, keepdims=keepdim), np.int64))
+    return Tensor._make(np.asarray(np.argmin(input._array, axis=dim, keepdims=keepdim), np.int64))
 
 
 def logsumexp(input: Tensor, dim: Dims, keepdim: bool = False) -> Tensor:

@@ -181,7 +181,7 @@ def as_index(index: Any) -> Any:
     """An index with every Tensor (or list) in it turned into an ndarray."""
     def convert(part: Any) -> Any:
         if isinstance(part, Tensor):
-            return part.data
+            return part._array
         if isinstance(part, list):
             return np.asarray(part)
         return part

@@ -89,7 +89,7 @@ def _checked_entry(optimizer: Any, key: Any, entry: Any, param: Tensor) -> dict:
     if "step" not in entry and optimizer.needs_step:
         raise ValueError(f"{where} has no 'step'")
     checked = {"step": _step_count(where, entry.get("step", 0.0))}
-    shape, dtype = param.data.shape, param.data.dtype
+    shape, dtype = param._array.shape, param._array.dtype
     for name in optimizer.state_names:
         value = entry.get(name)
         if value is None:  # absent (PyTorch's SGD once saved a None momentum buffer)

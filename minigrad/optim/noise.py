@@ -42,7 +42,7 @@ class GradientNoise:
         for group in self.optimizer.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    g = p.grad.data
+                    g = p.grad._array
                     g += (sigma * rng.standard_normal(g.shape)).astype(g.dtype)
         self.steps += 1
         self.optimizer.step()

@@ -27,20 +27,20 @@ class _Arena:
 
     def __init__(self, params: list, dtype: np.dtype) -> None:
         self.params = params
-        sizes = [p.data.size for p in params]
+        sizes = [p._array.size for p in params]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
-        self.data = np.empty(self.offsets[-1], dtype)
+        self.values = np.empty(self.offsets[-1], dtype)
         self.grad = np.zeros(self.offsets[-1], dtype)
         self.states: dict[str, np.ndarray] = {}
         self.data_views, self.grad_views = [], []
         for p, (start, stop) in zip(params, self.spans()):
-            view = self.data[start:stop].reshape(p.data.shape)
-            view[...] = p.data
-            p.data = view
+            view = self.values[start:stop].reshape(p._array.shape)
+            view[...] = p._array
+            p._array = view
             self.data_views.append(view)
             self.grad_views.append(self.grad[start:stop].reshape(view.shape))
             if p.grad is not None:
-                self.grad_views[-1][...] = p.grad.data
+                self.grad_views[-1][...] = p.grad._array
                 p.grad = Tensor._make(self.grad_views[-1])
             p._grad_buffer = self.grad_views[-1]
 
@@ -50,21 +50,21 @@ class _Arena:
     def sync(self) -> None:
         """Pull in any p.data or p.grad the user replaced since the last step."""
         for p, view, grad_view in zip(self.params, self.data_views, self.grad_views):
-            if p.data is not view:
-                if p.data.shape != view.shape:
+            if p._array is not view:
+                if p._array.shape != view.shape:
                     raise ValueError(f"a parameter of shape {view.shape} was replaced by one of "
-                                     f"shape {p.data.shape}; build a new optimizer instead")
-                view[...] = p.data
-                p.data = view
-            if p.grad is not None and p.grad.data is not grad_view:
-                grad_view[...] = p.grad.data
+                                     f"shape {p._array.shape}; build a new optimizer instead")
+                view[...] = p._array
+                p._array = view
+            if p.grad is not None and p.grad._array is not grad_view:
+                grad_view[...] = p.grad._array
                 p.grad = Tensor._make(grad_view)
 
     def state_view(self, name: str, i: int, value: Any) -> Tensor:
         """Parameter i's slot of the flat state buffer `name` (created for the whole arena on
         first use), set to `value` (a fill value or an array of the parameter's shape)."""
         if name not in self.states:
-            self.states[name] = np.zeros(self.data.shape, self.data.dtype)
+            self.states[name] = np.zeros(self.values.shape, self.values.dtype)
         view = self.states[name][self.offsets[i]:self.offsets[i + 1]].reshape(
             self.data_views[i].shape)
         view[...] = value
@@ -132,7 +132,7 @@ class Optimizer:
         self._validate(group)
         by_dtype: dict[np.dtype, list] = defaultdict(list)
         for p in params:
-            by_dtype[p.data.dtype].append(p)
+            by_dtype[p._array.dtype].append(p)
         self.param_groups.append(group)
         self._arenas.append([_Arena(ps, dtype) for dtype, ps in by_dtype.items()])
 
@@ -205,12 +205,12 @@ class Optimizer:
         """The run's part of the parameters, gradients and the named state buffers (None for a
         buffer the arena has never needed)."""
         start, stop = arena.offsets[run.first], arena.offsets[run.stop]
-        return [arena.data[start:stop], arena.grad[start:stop]] + [
+        return [arena.values[start:stop], arena.grad[start:stop]] + [
             arena.states[name][start:stop] if name in arena.states else None for name in names]
 
     @staticmethod
     def _kernel(arena: _Arena) -> Any:
-        return kernels.load("optim", arena.data.dtype)
+        return kernels.load("optim", arena.values.dtype)
 
     # ------------------------------------------------------------------ state_dict
     def _indexed_params(self) -> list:

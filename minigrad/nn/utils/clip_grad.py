@@ -14,7 +14,7 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
     if not all(isinstance(p, Tensor) for p in params):
         raise TypeError("parameters must be a Tensor or an iterable of Tensors, got "
                         f"{sorted({type(p).__name__ for p in params})}")
-    return [p.grad.data for p in params if p.grad is not None]
+    return [p.grad._array for p in params if p.grad is not None]
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,

@@ -36,21 +36,21 @@ def max_norm_(params: Iterable[Tensor], max_val: float, dim: int = 0) -> None:
     exceeds max_val down to max_val (Keras' MaxNorm, applied after an optimizer step)."""
     with no_grad():
         for p in params:
-            norms = _norms(p.data, dim)
-            p.data *= np.minimum(1.0, max_val / np.maximum(norms, 1e-12)).astype(p.dtype)
+            norms = _norms(p._array, dim)
+            p._array *= np.minimum(1.0, max_val / np.maximum(norms, 1e-12)).astype(p.dtype)
 
 
 def unit_norm_(params: Iterable[Tensor], dim: int = 0) -> None:
     """Rescale every slice along dim to L2 norm 1 in place (Keras' UnitNorm)."""
     with no_grad():
         for p in params:
-            p.data /= np.maximum(_norms(p.data, dim), 1e-12).astype(p.dtype)
+            p._array /= np.maximum(_norms(p._array, dim), 1e-12).astype(p.dtype)
 
 
 def non_neg_(params: Iterable[Tensor]) -> None:
     """Clip negative weights to 0 in place (Keras' NonNeg)."""
     for p in params:
-        np.maximum(p.data, 0, out=p.data)
+        np.maximum(p._array, 0, out=p._array)
 
 
 class _WeightNorm:
@@ -71,10 +71,10 @@ def weight_norm(module: Module, name: str = "weight", dim: int = 0) -> Module:
     keeping dim) and <name>_v (the direction), as torch.nn.utils.weight_norm; returns module."""
     weight = getattr(module, name)
     rule = _WeightNorm(name, dim)
-    norms = _norms(weight.data, dim)
+    norms = _norms(weight._array, dim)
     del module._parameters[name]
     module.register_parameter(name + "_g", Parameter(norms.astype(weight.dtype)))
-    module.register_parameter(name + "_v", Parameter(weight.data.copy()))
+    module.register_parameter(name + "_v", Parameter(weight._array.copy()))
     original_forward = module.forward
 
     def forward(*args, **kwargs):
