@@ -9,7 +9,8 @@ from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_
 from .creation import (arange, empty, empty_like, from_numpy, full, full_like, ones, ones_like,
                        rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,
                        zeros_like)
-from .dtypes import *  # noqa: F401,F403  (float32, float64, int64, long, ...)
+from .device import device
+from .dtypes import *  # noqa: F401,F403  (float32, float64, int64, long, ..., set_default_dtype)
 from .gradcheck import GradcheckError, gradcheck
 from .kernels import (are_deterministic_algorithms_enabled, get_backend, get_num_threads,
                       set_backend, set_num_threads, use_deterministic_algorithms)
@@ -18,7 +19,8 @@ from .ops import (abs, add, argmax, argmin, cat, clamp, clip, clone, concat, con
                   logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg,
                   permute, pow, relu, reshape, selu, sigmoid, sin, softmax, softplus, sqrt, squeeze,
                   stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view, where)
-from .random import get_rng_state, manual_seed, set_rng_state
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state)
 from .serialization import CheckpointError, load, save
 from . import data, nn, optim  # noqa: E402  (subpackages, as torch.nn and torch.optim)
 

@@ -269,6 +269,8 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
                 g = np.asarray(g)
             if g.shape != parent._array.shape:  # broadcast in forward: sum it away
                 g = sum_to_shape(g, parent._array.shape)
+            if g.dtype != parent._array.dtype:  # a gradient has its tensor's dtype, always
+                g = g.astype(parent._array.dtype)
             if parent._node is None:
                 _accumulate_leaf(parent, g)
             elif parent._node in pending:

@@ -1,7 +1,7 @@
 """Building tensors: `tensor`, `zeros`, `ones`, `full`, `empty`, `arange`, `rand`, `randn`, `*_like`.
 
-dtype rules follow PyTorch: Python floats become float32, Python ints int64, bools bool; an ndarray
-keeps its dtype (float64 stays float64).
+dtype rules follow PyTorch: Python floats become the default float dtype (float32 unless
+`set_default_dtype` changed it), Python ints int64, bools bool; an ndarray keeps its dtype.
 """
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .random import default_generator
+from .random import numpy_rng
 from .tensor import Tensor
 
-from .dtypes import float32, int64
-
-_DEFAULT_FLOAT = float32
+from .dtypes import default_float, int64
 
 
 def as_array(data: Any, dtype: Any) -> np.ndarray:
@@ -27,8 +25,8 @@ def as_array(data: Any, dtype: Any) -> np.ndarray:
         array = data
     else:
         array = np.array(data)
-        if array.dtype == np.float64:  # Python floats default to float32, as in PyTorch
-            array = array.astype(_DEFAULT_FLOAT)
+        if array.dtype == np.float64:  # Python floats take the default float dtype
+            array = array.astype(default_float())
     if array.dtype.kind not in "biuf":
         raise TypeError(f"can't convert data of dtype {array.dtype} to a tensor; "
                         "expected numbers or booleans")
@@ -55,15 +53,15 @@ def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_sizes(size), dtype or _DEFAULT_FLOAT), requires_grad)
+    return _new(np.zeros(_sizes(size), dtype or default_float()), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_sizes(size), dtype or _DEFAULT_FLOAT), requires_grad)
+    return _new(np.ones(_sizes(size), dtype or default_float()), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.empty(_sizes(size), dtype or _DEFAULT_FLOAT), requires_grad)
+    return _new(np.empty(_sizes(size), dtype or default_float()), requires_grad)
 
 
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
@@ -75,34 +73,34 @@ def full(size: Sequence[int], fill_value: Any, dtype: Any = None,
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """Values from start to end (exclusive); int64 for integer bounds, else float32."""
+    """Values from start to end (exclusive); int64 for integer bounds, else the default float."""
     if end is None:
         start, end = 0, start
     any_float = any(isinstance(v, float) for v in (start, end, step))
-    dtype = dtype or (_DEFAULT_FLOAT if any_float else int64)
+    dtype = dtype or (default_float() if any_float else int64)
     return _new(np.arange(start, end, step).astype(dtype), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform [0, 1) samples from minigrad's seeded generator."""
-    dtype = np.dtype(dtype or _DEFAULT_FLOAT)
-    return _new(default_generator().random(_sizes(size), dtype=dtype), requires_grad)
+    dtype = np.dtype(dtype or default_float())
+    return _new(numpy_rng().random(_sizes(size), dtype=dtype), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from minigrad's seeded generator."""
-    dtype = np.dtype(dtype or _DEFAULT_FLOAT)
-    return _new(default_generator().standard_normal(_sizes(size), dtype=dtype), requires_grad)
+    dtype = np.dtype(dtype or default_float())
+    return _new(numpy_rng().standard_normal(_sizes(size), dtype=dtype), requires_grad)
 
 
 def randint(low: int, high: int | None = None, size: Sequence[int] = (), dtype: Any = None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return Tensor._make(default_generator().integers(low, high, tuple(size)).astype(dtype or int64))
+    return Tensor._make(numpy_rng().integers(low, high, tuple(size)).astype(dtype or int64))
 
 
 def randperm(n: int, dtype: Any = None) -> Tensor:
-    return Tensor._make(default_generator().permutation(n).astype(dtype or int64))
+    return Tensor._make(numpy_rng().permutation(n).astype(dtype or int64))
 
 
 def _like(fn: Any, other: Tensor, dtype: Any, requires_grad: bool) -> Tensor:

@@ -21,7 +21,7 @@ class GradcheckError(RuntimeError):
 def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> list[Tensor]:
     out = fn(*inputs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    return [o for o in outs if isinstance(o, Tensor) and o.dtype.kind == "f"]
+    return [o for o in outs if isinstance(o, Tensor) and o._array.dtype.kind == "f"]
 
 
 def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], x: Tensor,

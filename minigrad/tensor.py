@@ -15,6 +15,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .dtypes import dtype, from_numpy_dtype
+
 Scalar = int | float | bool
 
 
@@ -94,8 +96,8 @@ class Tensor:
         return self._array.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._array.dtype
+    def dtype(self) -> dtype:
+        return from_numpy_dtype(self._array.dtype)
 
     @property
     def is_leaf(self) -> bool:

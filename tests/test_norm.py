@@ -161,7 +161,7 @@ def test_one_value_per_channel_in_training_raises_and_keeps_the_statistics():
     (lambda: F.batch_norm(mg.randn(2, 3), None, None, training=False), ValueError,
      "evaluation mode needs running_mean"),
     (lambda: F.batch_norm(mg.randn(2, 3), None, None, mg.ones(3, dtype=mg.float64), None, True),
-     TypeError, "weight is float64 but the input is float32"),
+     TypeError, "weight is minigrad.float64 but the input is minigrad.float32"),
     (lambda: F.layer_norm(mg.randn(2, 3), (4,)), ValueError,
      r"normalized_shape \(4,\) does not match .* shape \(2, 3\)"),
     (lambda: F.layer_norm(mg.randn(2, 3), 3, mg.ones(4)), ValueError,

@@ -26,7 +26,7 @@ def step_both(pair, optimizers, rng, skip=()):
     for optimizer in optimizers:
         optimizer.step()
     for p, q in zip(*pair):
-        tolerance = TOLERANCE[p.dtype.type]
+        tolerance = TOLERANCE[np.dtype(p.dtype).type]
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=tolerance, atol=tolerance)
 
 

@@ -5,7 +5,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from ..random import default_generator
+from ..random import numpy_rng
 from ..nn import _checks
 from ..tensor import Tensor
 
@@ -88,7 +88,7 @@ class DataLoader:
         count = len(self.dataset)
         if not self.shuffle:
             return np.arange(count)
-        return (self.generator or default_generator()).permutation(count)
+        return (self.generator or numpy_rng()).permutation(count)
 
     def __iter__(self) -> Iterator[Any]:
         order = self._order()

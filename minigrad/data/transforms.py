@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from scipy import ndimage
 
-from ..random import default_generator
+from ..random import numpy_rng
 from ..nn import _checks
 from ..tensor import Tensor
 
@@ -132,7 +132,7 @@ class _Augmentation:
 
     @property
     def rng(self) -> np.random.Generator:
-        return self._rng if self._rng is not None else default_generator()
+        return self._rng if self._rng is not None else numpy_rng()
 
     def __call__(self, batch: Any) -> np.ndarray:
         images = np.array(_array(batch), copy=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..random import default_generator
+from ..random import numpy_rng
 from ..tensor import Tensor
 from . import _checks
 
@@ -59,7 +59,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     _target(tensor)
     if not _checks.number("a", a) <= _checks.number("b", b):
         raise RuntimeError(f"uniform_ expects a [from, to) range, but found from={a} > to={b}")
-    return _fill(tensor, default_generator().uniform(a, b, tensor.shape))
+    return _fill(tensor, numpy_rng().uniform(a, b, tensor.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -68,7 +68,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     _checks.number("mean", mean)
     if not _checks.number("std", std) >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(tensor, default_generator().normal(mean, std, tensor.shape))
+    return _fill(tensor, numpy_rng().normal(mean, std, tensor.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -129,7 +129,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     rows = tensor.shape[0]
     cols = tensor.numel() // rows if rows else 0
-    flat = default_generator().normal(0.0, 1.0, (rows, cols))
+    flat = numpy_rng().normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -151,7 +151,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         raise RuntimeError(f"trunc_normal_ expects a <= b, but found a={a} > b={b}")
     low, high = (1 + erf((a - mean) / std / math.sqrt(2))) / 2, \
         (1 + erf((b - mean) / std / math.sqrt(2))) / 2
-    u = default_generator().uniform(2 * low - 1, 2 * high - 1, tensor.shape)
+    u = numpy_rng().uniform(2 * low - 1, 2 * high - 1, tensor.shape)
     values = np.clip(mean + std * math.sqrt(2) * erfinv(u), a, b)
     return _fill(tensor, values)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .. import kernels
 from .._validate.dropout import dropout_probability
 from ..autograd import Function
-from ..random import default_generator
+from ..random import numpy_rng
 from ..tensor import Tensor
 
 KINDS = ("dropout", "alpha_dropout", "gaussian_dropout")
@@ -46,7 +46,7 @@ def _apply(kind: str, input: Tensor, p: float, training: bool) -> Tensor:
             raise ValueError("gaussian_dropout needs p < 1 (its noise variance p / (1 - p) is "
                              "infinite at p = 1)")
         return input * 0.0
-    seed = int(default_generator().integers(0, 2 ** 63))
+    seed = int(numpy_rng().integers(0, 2 ** 63))
     return Dropout.apply(input, p, seed, kind=kind)
 
 

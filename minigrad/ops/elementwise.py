@@ -12,14 +12,57 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import kept_for_each_other, needs
+from ..dtypes import promote, scalar_dtype, true_division_dtype
+from ._util import kept_for_each_other, needs, type_name
 
 
-def _operand(x: Any) -> Any:
-    """Tensors pass through; Python numbers stay scalars (weakly typed, as in PyTorch)."""
-    if isinstance(x, (Tensor, int, float, bool)):
-        return x
-    return Tensor._make(np.asarray(x))
+def promoted(*operands: Any) -> tuple:
+    """The operands of an elementwise op in PyTorch's result dtype (dtypes.promote): a tensor of
+    another dtype through a cast the gradient flows back through, a scalar or array as an array.
+    The usual case, tensors of one dtype or a float tensor with a Python number, passes as is
+    (NumPy keeps the tensor's dtype for a Python number, as PyTorch does)."""
+    if _already_promoted(operands):
+        return operands
+    dtype = result_dtype(*operands)
+    return tuple(_as_operand(x, dtype) for x in operands)
+
+
+def _already_promoted(operands: tuple) -> bool:
+    """Tensors of one dtype, with Python numbers that NumPy treats as PyTorch does: ints with any
+    tensor, floats with a float tensor (an int tensor times 2.5 is float32, not NumPy's float64)."""
+    dtype, any_float_scalar = None, False
+    for x in operands:
+        if isinstance(x, Tensor):
+            if dtype is None:
+                dtype = x._array.dtype
+            elif x._array.dtype != dtype:
+                return False
+        elif type(x) is float:
+            any_float_scalar = True
+        elif type(x) is not int:
+            return False
+    return dtype is not None and (dtype.kind == "f" or not any_float_scalar)
+
+
+def result_dtype(*operands: Any) -> np.dtype:
+    """PyTorch's result dtype of operands: tensors, arrays, Python and NumPy scalars."""
+    groups: tuple[list, list, list] = ([], [], [])
+    for x in operands:
+        if isinstance(x, (Tensor, np.ndarray)):
+            array = x._array if isinstance(x, Tensor) else x
+            groups[0 if array.ndim else 1].append(array.dtype)
+        elif isinstance(x, (bool, int, float, np.generic)):
+            groups[2].append(scalar_dtype(x))
+        else:
+            raise TypeError(f"unsupported operand of type {type_name(x)}: expected a Tensor or a "
+                            "number")
+    return promote(*groups)
+
+
+def _as_operand(x: Any, dtype: np.dtype) -> Any:
+    if isinstance(x, Tensor):
+        return x if x._array.dtype == dtype else to_dtype(x, dtype)
+    return Tensor._make(np.asarray(x, dtype))
 
 
 class Add(Function):
@@ -255,23 +298,28 @@ class Clone(Function):
 
 
 def add(input: Any, other: Any, alpha: float = 1) -> Tensor:
-    return Add.apply(_operand(input), _operand(other) if alpha == 1 else mul(other, alpha))
+    return Add.apply(*promoted(input, other if alpha == 1 else mul(other, alpha)))
 
 
 def sub(input: Any, other: Any, alpha: float = 1) -> Tensor:
-    return Sub.apply(_operand(input), _operand(other) if alpha == 1 else mul(other, alpha))
+    return Sub.apply(*promoted(input, other if alpha == 1 else mul(other, alpha)))
 
 
 def mul(input: Any, other: Any) -> Tensor:
-    return Mul.apply(_operand(input), _operand(other))
+    return Mul.apply(*promoted(input, other))
 
 
 def div(input: Any, other: Any) -> Tensor:
-    return Div.apply(_operand(input), _operand(other))
+    """True division; integers and bools divide into the default float dtype, as in PyTorch."""
+    input, other = promoted(input, other)
+    dtype = result_dtype(input, other)
+    if dtype != true_division_dtype(dtype):
+        input, other = (_as_operand(x, true_division_dtype(dtype)) for x in (input, other))
+    return Div.apply(input, other)
 
 
 def pow(input: Any, exponent: Any) -> Tensor:
-    return Pow.apply(_operand(input), _operand(exponent))
+    return Pow.apply(*promoted(input, exponent))
 
 
 def neg(input: Tensor) -> Tensor:
@@ -312,18 +360,18 @@ clip = clamp
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
-    return Maximum.apply(_operand(input), _operand(other))
+    return Maximum.apply(*promoted(input, other))
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
-    return Minimum.apply(_operand(input), _operand(other))
+    return Minimum.apply(*promoted(input, other))
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     condition = condition._array if isinstance(condition, Tensor) else np.asarray(condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where expects a boolean condition, got {condition.dtype}")
-    return Where.apply(condition, _operand(input), _operand(other))
+    return Where.apply(condition, *promoted(input, other))
 
 
 def to_dtype(input: Tensor, dtype: np.dtype) -> Tensor:
@@ -335,8 +383,8 @@ def clone(input: Tensor) -> Tensor:
 
 
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
-    a = a._array if isinstance(a, Tensor) else a
-    b = b._array if isinstance(b, Tensor) else b
+    """a < b and the like, in the operands' promoted dtype (float32 0.1 == np.float64(0.1))."""
+    a, b = (x._array if isinstance(x, Tensor) else x for x in promoted(a, b))
     return Tensor._make(np.asarray(ufunc(a, b)))
 
 

@@ -166,7 +166,7 @@ def sum(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
 
 
 def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    if input.dtype.kind not in "fc":
+    if input._array.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype; input dtype {input.dtype} is "
                            "not floating point, convert it with .float()")
     return Mean.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)

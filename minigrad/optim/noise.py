@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..random import default_generator
+from ..random import numpy_rng
 from . import _hyper
 from .optimizer import Optimizer
 
@@ -37,7 +37,7 @@ class GradientNoise:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = None if closure is None else closure()
-        rng = self._rng if self._rng is not None else default_generator()
+        rng = self._rng if self._rng is not None else numpy_rng()
         sigma = self.variance(self.steps) ** 0.5
         for group in self.optimizer.param_groups:
             for p in group["params"]:
