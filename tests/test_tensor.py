@@ -102,3 +102,34 @@ def test_repr_names_dtype_and_grad_fn():
     x = mg.tensor([1.0], dtype=mg.float64, requires_grad=True)
     assert "float64" in repr(x) and "requires_grad=True" in repr(x)
     assert "grad_fn=<MulBackward>" in repr(x * 2)
+
+
+def test_data_is_a_tensor_sharing_memory_outside_the_graph():
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (w * w).sum().backward()
+    view = w.data
+    assert isinstance(view, mg.Tensor) and not view.requires_grad and view.grad_fn is None
+    w.data -= 0.5 * w.grad.data  # the from-scratch SGD step of the textbooks
+    np.testing.assert_allclose(w.detach().numpy(), [0.0, 0.0, 0.0])
+    w.grad.data.zero_()
+    np.testing.assert_array_equal(w.grad.numpy(), 0.0)
+    view.fill_(7.0)  # shares w's memory
+    np.testing.assert_array_equal(w.detach().numpy(), 7.0)
+
+
+def test_changes_through_data_are_not_counted_by_the_version_counter():
+    """PyTorch's .data has a version counter of its own: that is its purpose (and its danger)."""
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    w.data.mul_(2.0)
+    assert w._version == 0
+    y.backward()  # no error, as in PyTorch; the gradient uses the changed values
+    np.testing.assert_allclose(w.grad.numpy(), [4.0, 8.0])
+
+
+def test_assigning_data_replaces_the_values_and_needs_a_tensor():
+    w = mg.zeros(2, requires_grad=True)
+    w.data = mg.ones(3, dtype=mg.float64)
+    assert w.shape == (3,) and w.dtype == mg.float64 and w.requires_grad
+    with pytest.raises(TypeError, match="has to be a tensor"):
+        w.data = np.ones(3)

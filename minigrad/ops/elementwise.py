@@ -101,7 +101,8 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan quietly, as PyTorch
+            return a / b
 
     @staticmethod
     def backward(ctx, gy):
@@ -302,6 +303,11 @@ def add(input: Any, other: Any, alpha: float = 1) -> Tensor:
 
 
 def sub(input: Any, other: Any, alpha: float = 1) -> Tensor:
+    if any(isinstance(x, (bool, np.bool_)) or (isinstance(x, Tensor) and x._array.dtype == np.bool_)
+           for x in (input, other)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return Sub.apply(*promoted(input, other if alpha == 1 else mul(other, alpha)))
 
 
@@ -311,11 +317,8 @@ def mul(input: Any, other: Any) -> Tensor:
 
 def div(input: Any, other: Any) -> Tensor:
     """True division; integers and bools divide into the default float dtype, as in PyTorch."""
-    input, other = promoted(input, other)
-    dtype = result_dtype(input, other)
-    if dtype != true_division_dtype(dtype):
-        input, other = (_as_operand(x, true_division_dtype(dtype)) for x in (input, other))
-    return Div.apply(input, other)
+    dtype = true_division_dtype(result_dtype(input, other))  # straight to it: uint8 / -1 is -1.
+    return Div.apply(*(_as_operand(x, dtype) for x in (input, other)))
 
 
 def pow(input: Any, exponent: Any) -> Tensor:
