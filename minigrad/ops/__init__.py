@@ -90,7 +90,7 @@ TENSOR_METHODS = {
         (None, logsumexp), (None, reshape), ("view", reshape), (None, permute),
         (None, transpose), (None, t), (None, flatten), (None, squeeze), (None, unsqueeze),
         (None, expand), (None, expand_as), (None, matmul), ("eq", eq), ("ne", ne), ("lt", lt),
-        ("le", le), ("gt", gt), ("ge", ge), (None, view_as), (None, reshape_as), (None, repeat),
+        ("le", le), ("gt", gt), ("ge", ge), (None, view_as), ("reshape_as", reshape_as), (None, repeat),
         (None, flip), (None, chunk), (None, split), (None, unbind), (None, gather),
         (None, scatter), (None, scatter_), (None, scatter_add), (None, scatter_add_),
         (None, masked_fill), (None, masked_fill_), (None, sort), (None, argsort), (None, topk),

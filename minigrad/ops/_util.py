@@ -85,10 +85,11 @@ def _renamed(function: str, kwargs: dict) -> dict:
 
 
 def index_tensor(function: str, index: Any, ndim: int) -> np.ndarray:
-    """The int64 index array of gather / scatter, checked as PyTorch checks it."""
+    """The index array of gather / scatter (int32 or int64), checked as PyTorch checks it."""
     array = index._array if isinstance(index, Tensor) else np.asarray(index)
-    if array.dtype != np.int64:
-        raise RuntimeError(f"{function}(): Expected dtype int64 for index, got {array.dtype}")
+    if array.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{function}(): Expected dtype int32/int64 for index, got "
+                           f"{array.dtype}")
     if array.ndim != ndim and not (array.ndim <= 1 and ndim <= 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
                            f"tensor ({array.ndim} vs {ndim})")

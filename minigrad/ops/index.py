@@ -44,10 +44,14 @@ class Gather(Function):
         return gx, None
 
 
+def _leading(shape: tuple[int, ...]) -> tuple:
+    """The index of an array's leading part of the given shape (scatter reads src's leading part
+    of the index's shape, as PyTorch does)."""
+    return tuple(slice(0, n) for n in shape)
+
+
 def _write(target: np.ndarray, positions: tuple, src: np.ndarray, accumulate: bool) -> None:
-    """target[positions] = src (or += src, repeated positions adding up), in place; src's
-    leading part of the index's shape is what is read, as in PyTorch."""
-    src = src[tuple(slice(0, n) for n in positions[0].shape)] if src.ndim else src
+    """target[positions] = src (or += src, repeated positions adding up), in place."""
     if accumulate:
         np.add.at(target, positions, src)
     else:
@@ -56,13 +60,14 @@ def _write(target: np.ndarray, positions: tuple, src: np.ndarray, accumulate: bo
 
 class Scatter(Function):
     """y = x with src written (or added, when accumulate) at the positions;
-    dx = gy (with zeros at the written positions), dsrc = gy[positions]."""
+    dx = gy (with zeros at the written positions when not accumulating), dsrc = gy[positions]."""
 
     @staticmethod
     def forward(ctx, x, index, src, dim, accumulate):
         ctx.positions, ctx.accumulate = _positions(index, dim), accumulate
+        ctx.src_shape, ctx.index_shape = src.shape, index.shape
         y = x.copy()
-        _write(y, ctx.positions, src, accumulate)
+        _write(y, ctx.positions, src[_leading(index.shape)], accumulate)
         return y
 
     @staticmethod
@@ -73,8 +78,9 @@ class Scatter(Function):
             if not ctx.accumulate:
                 gx = gy.copy()
                 gx[ctx.positions] = 0
-        if ctx.needs_input_grad[2]:
-            gsrc = gy[ctx.positions]
+        if ctx.needs_input_grad[2]:  # src's part beyond the index's shape was not read: zeros
+            gsrc = np.zeros(ctx.src_shape, gy.dtype)
+            gsrc[_leading(ctx.index_shape)] = gy[ctx.positions]
         return gx, None, gsrc
 
 
@@ -191,8 +197,8 @@ def _scatter_in_place(input: Tensor, dim: int, index: Any, src: Any, value: Any,
     input._check_inplace()
     dim, index = _checked_index("scatter_", input, dim, index)
     src = _source(input, index, src, value)
-    _write(input._array, _positions(index, dim), src._array if isinstance(src, Tensor) else src,
-           accumulate)
+    src = src._array if isinstance(src, Tensor) else src
+    _write(input._array, _positions(index, dim), src[_leading(index.shape)], accumulate)
     mark_changed((input,))
     return input
 
