@@ -11,9 +11,6 @@ import minigrad.nn.functional as F
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
-I = np.array  # index arrays (int64) in the cases below
-
-
 def idx(m, array):
     return m.tensor(np.asarray(array, dtype=np.int64))
 
@@ -40,7 +37,8 @@ CASES = [
     ("floor_ceil_trunc", (2, 3), lambda m, x: (3 * x).floor() + m.ceil(3 * x) + m.trunc(3 * x)),
     ("sort", (3, 4), lambda m, x: m.sort(x, dim=0)),
     ("sort_descending", (3, 4), lambda m, x: x.sort(descending=True)),
-    ("sort_stable_ties", (3, 4), lambda m, x: (x > 0).double().sort(dim=1, descending=True, stable=True)),
+    ("sort_stable_ties", (3, 4),
+     lambda m, x: (x > 0).double().sort(dim=1, descending=True, stable=True)),
     ("argsort", (3, 4), lambda m, x: m.argsort(x, dim=1, descending=True)),
     ("topk", (3, 5), lambda m, x: m.topk(x, 2)),
     ("topk_smallest", (4, 3), lambda m, x: x.topk(3, dim=0, largest=False)),
@@ -48,7 +46,8 @@ CASES = [
     ("gather_int32", (3, 4), lambda m, x: x.gather(0, m.tensor([[2, 0]], dtype=m.int32))),
     ("scatter", (3, 4), lambda m, x: m.scatter(x, 1, idx(m, [[0, 3], [2, 1]]), x[:2, :2] * 2)),
     ("scatter_value", (3, 4), lambda m, x: x.scatter(0, idx(m, [[2, 0, 1, 2]]), 7.5)),
-    ("scatter_add", (3, 4), lambda m, x: x.scatter_add(1, idx(m, [[0, 0, 3], [1, 1, 1]]), -x[:2, :3])),
+    ("scatter_add", (3, 4),
+     lambda m, x: x.scatter_add(1, idx(m, [[0, 0, 3], [1, 1, 1]]), -x[:2, :3])),
     ("masked_fill", (3, 4), lambda m, x: x.masked_fill(x > 0.3, -1.0)),
     ("masked_fill_broadcast", (3, 4), lambda m, x: m.masked_fill(x, x[0] > 0, 2.0)),
     ("repeat", (2, 3), lambda m, x: x.repeat(2, 1, 3)),
@@ -110,41 +109,47 @@ def test_matches_pytorch(shape, expression):
                                atol=1e-12)
 
 
-# (id, expression of m) on integer and boolean data: outside the graph; values and dtypes
+# (id, expression of m and two bool tensors a, b) on integer and boolean data, outside the
+# graph: values and dtypes
 DATA_CASES = [
-    ("float_math_of_ints", lambda m: [f(m.tensor([1, 2, 4])) for f in (
+    ("float_math_of_ints", lambda m, a, b: [f(m.tensor([1, 2, 4])) for f in (
         m.exp, m.log, m.sqrt, m.sin, m.cos, m.sigmoid, m.tanh)]),
-    ("float_math_of_bools", lambda m: [m.exp(m.tensor([True, False])), m.tensor([1, 0]).sqrt()]),
-    ("prod_cumsum_of_ints", lambda m: [m.tensor([1, 2, 3], dtype=m.int32).prod(),
-                                       m.cumsum(m.tensor([True, True, False]), 0),
-                                       m.tensor([[1, 2], [3, 4]]).prod(dim=0)]),
-    ("rounding_ints", lambda m: [m.tensor([-3, 0, 2]).sign(), m.tensor([-3, 2]).floor(),
-                                 m.ceil(m.tensor([4])), m.tensor([1, -2]).round()]),
-    ("bitwise_bools", lambda m: [a & b, a | b, a ^ b, ~a, a & True, False | b]),
-    ("bitwise_ints", lambda m: [m.tensor([3, 5]) & m.tensor([1, 4]), m.tensor([3, 5]) | 8,
-                                m.tensor([3, 5]) ^ 1, ~m.tensor([3, -5]),
-                                m.tensor([3, 5], dtype=m.int32) & 6,
-                                m.tensor([1, 2]) & m.tensor([True, False])]),
-    ("logical", lambda m: [m.logical_and(m.tensor([1.0, 0.0]), m.tensor([2, 2])),
-                           m.logical_or(m.tensor([0, 0]), m.tensor([0.0, 1.0])),
-                           m.logical_xor(a, b), m.logical_not(m.tensor([0.5, 0.0])),
-                           m.tensor([1, 0]).logical_not()]),
-    ("all_any", lambda m: [m.tensor([[1.0, 0.0], [2.0, 3.0]]).all(dim=1), m.tensor([1, 2]).all(),
-                           m.tensor([[0, 0], [0, 1]]).any(0, keepdim=True), a.any(), a.all()]),
-    ("isclose", lambda m: [m.isclose(m.tensor([1.0, 2.0, float("nan")]),
-                                     m.tensor([1.0 + 1e-9, 2.1, float("nan")])),
-                           m.tensor([1.0, float("nan")]).isclose(
-                               m.tensor([1.5, float("nan")]), rtol=0.5, equal_nan=True)]),
-    ("one_hot", lambda m: [m.nn.functional.one_hot(m.tensor([0, 3, 1])),
-                           m.nn.functional.one_hot(m.tensor([[1], [0]]), num_classes=4),
-                           m.nn.functional.one_hot(m.tensor([], dtype=m.int64), 3)]),
-    ("sort_ints_and_nan", lambda m: [*m.sort(m.tensor([3, 1, 2, 1])),
-                                     *m.tensor([1.0, float("nan"), -1.0]).sort(descending=True),
-                                     m.tensor([2.0, float("nan"), 0.0]).topk(2).values]),
-    ("integer_split_repeat", lambda m: [*m.tensor([1, 2, 3, 4, 5]).chunk(2),
-                                        m.tensor([[1, 2]]).repeat(2, 2),
-                                        m.tensor([1, 2, 3]).flip(0)]),
-    ("masked_fill_int", lambda m: [m.tensor([1, 2]).masked_fill(m.tensor([True, False]), 2.7)]),
+    ("float_math_of_bools", lambda m, a, b: [
+        m.exp(m.tensor([True, False])), m.tensor([1, 0]).sqrt()]),
+    ("prod_cumsum_of_ints", lambda m, a, b: [
+        m.tensor([1, 2, 3], dtype=m.int32).prod(), m.cumsum(m.tensor([True, True, False]), 0),
+        m.tensor([[1, 2], [3, 4]]).prod(dim=0)]),
+    ("rounding_ints", lambda m, a, b: [
+        m.tensor([-3, 0, 2]).sign(), m.tensor([-3, 2]).floor(), m.ceil(m.tensor([4])),
+        m.tensor([1, -2]).round()]),
+    ("bitwise_bools", lambda m, a, b: [a & b, a | b, a ^ b, ~a, a & True, False | b]),
+    ("bitwise_ints", lambda m, a, b: [
+        m.tensor([3, 5]) & m.tensor([1, 4]), m.tensor([3, 5]) | 8, m.tensor([3, 5]) ^ 1,
+        ~m.tensor([3, -5]), m.tensor([3, 5], dtype=m.int32) & 6,
+        m.tensor([1, 2]) & m.tensor([True, False])]),
+    ("logical", lambda m, a, b: [
+        m.logical_and(m.tensor([1.0, 0.0]), m.tensor([2, 2])),
+        m.logical_or(m.tensor([0, 0]), m.tensor([0.0, 1.0])), m.logical_xor(a, b),
+        m.logical_not(m.tensor([0.5, 0.0])), m.tensor([1, 0]).logical_not()]),
+    ("all_any", lambda m, a, b: [
+        m.tensor([[1.0, 0.0], [2.0, 3.0]]).all(dim=1), m.tensor([1, 2]).all(),
+        m.tensor([[0, 0], [0, 1]]).any(0, keepdim=True), a.any(), a.all()]),
+    ("isclose", lambda m, a, b: [
+        m.isclose(m.tensor([1.0, 2.0, float("nan")]), m.tensor([1.0 + 1e-9, 2.1, float("nan")])),
+        m.tensor([1.0, float("nan")]).isclose(m.tensor([1.5, float("nan")]), rtol=0.5,
+                                              equal_nan=True)]),
+    ("one_hot", lambda m, a, b: [
+        m.nn.functional.one_hot(m.tensor([0, 3, 1])),
+        m.nn.functional.one_hot(m.tensor([[1], [0]]), num_classes=4),
+        m.nn.functional.one_hot(m.tensor([], dtype=m.int64), 3)]),
+    ("sort_ints_and_nan", lambda m, a, b: [
+        *m.sort(m.tensor([3, 1, 2, 1])), *m.tensor([1.0, float("nan"), -1.0]).sort(descending=True),
+        m.tensor([2.0, float("nan"), 0.0]).topk(2).values]),
+    ("integer_split_repeat", lambda m, a, b: [
+        *m.tensor([1, 2, 3, 4, 5]).chunk(2), m.tensor([[1, 2]]).repeat(2, 2),
+        m.tensor([1, 2, 3]).flip(0)]),
+    ("masked_fill_int", lambda m, a, b: [
+        m.tensor([1, 2]).masked_fill(m.tensor([True, False]), 2.7)]),
 ]
 
 a_bits, b_bits = np.array([True, True, False, False]), np.array([True, False, True, False])
@@ -154,8 +159,7 @@ a_bits, b_bits = np.array([True, True, False, False]), np.array([True, False, Tr
 def test_data_ops_match_pytorch(expression):
     results = {}
     for m in (mg, torch):
-        globals().update(a=m.tensor(a_bits), b=m.tensor(b_bits))  # the cases' a and b
-        results[m.__name__] = expression(m)
+        results[m.__name__] = expression(m, m.tensor(a_bits), m.tensor(b_bits))
     for ours, theirs in zip(results["minigrad"], results["torch"]):
         assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
@@ -244,7 +248,8 @@ ERROR_CASES = [
     ("bitwise_or_float_int", lambda m: m.ones(2) | 1, "not implemented"),
     ("invert_floats", lambda m: ~m.ones(2), "integer and Boolean"),
     ("round_decimals_int", lambda m: m.tensor([1, 2]).round(decimals=1), "round_cpu"),
-    ("isclose_dtypes", lambda m: m.isclose(m.tensor([1, 2]), m.tensor([1.0, 2.0])), "did not match"),
+    ("isclose_dtypes", lambda m: m.isclose(m.tensor([1, 2]), m.tensor([1.0, 2.0])),
+     "did not match"),
     ("isclose_number", lambda m: m.isclose(m.ones(1), 1.0), "must be Tensor"),
     ("isclose_negative_rtol", lambda m: m.isclose(m.ones(1), m.ones(1), rtol=-1),
      "rtol must be greater than or equal to zero"),

@@ -29,9 +29,9 @@
     sort, topk (values)    gather at the sorting index  gather's rule
     scatter(_add)          x with src written (added)   gx = gy (0 where written), gsrc = gy[index]
     masked_fill            mask ? v : x                 gx = mask ? 0 : gy
-    prod                   prod x_i                     gy * prod_{j != i} x_j (no division; scan.py)
+    prod                   prod x_i                     gy * prod_{j != i} x_j (scan.py)
     cumsum                 y_i = sum_{j<=i} x_j         reverse cumsum of gy
-    norm, vector_norm      (sum |x|^p)^(1/p), max |x|   gy sign(x) |x|^(p-1) / y^(p-1); inf: to argmax
+    norm, vector_norm      (sum |x|^p)^(1/p), max |x|   gy sign(x) (|x| / y)^(p-1); inf: argmax
     sign, round, floor,    piecewise constant           0 (rounding.py)
       ceil, trunc
     cat / stack            join along dim               gy split along dim
@@ -90,7 +90,8 @@ TENSOR_METHODS = {
         (None, logsumexp), (None, reshape), ("view", reshape), (None, permute),
         (None, transpose), (None, t), (None, flatten), (None, squeeze), (None, unsqueeze),
         (None, expand), (None, expand_as), (None, matmul), ("eq", eq), ("ne", ne), ("lt", lt),
-        ("le", le), ("gt", gt), ("ge", ge), (None, view_as), ("reshape_as", reshape_as), (None, repeat),
+        ("le", le), ("gt", gt), ("ge", ge), (None, view_as), ("reshape_as", reshape_as),
+        (None, repeat),
         (None, flip), (None, chunk), (None, split), (None, unbind), (None, gather),
         (None, scatter), (None, scatter_), (None, scatter_add), (None, scatter_add_),
         (None, masked_fill), (None, masked_fill_), (None, sort), (None, argsort), (None, topk),

@@ -1,6 +1,6 @@
 """Shape ops: reshape/view, transpose, permute, flatten, squeeze, unsqueeze, expand, repeat,
-flip, indexing, cat and stack (chunk / split / unbind are in ops/split.py). Forward returns NumPy views where NumPy can; backward moves the gradient back into
-the input's layout.
+flip, indexing, cat and stack (chunk / split / unbind are in ops/split.py). Forward returns NumPy
+views where NumPy can; backward moves the gradient back into the input's layout.
 """
 from __future__ import annotations
 
