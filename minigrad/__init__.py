@@ -19,6 +19,10 @@ from .ops import (abs, add, argmax, argmin, cat, clamp, clip, clone, concat, con
                   logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg,
                   permute, pow, relu, reshape, selu, sigmoid, sin, softmax, softplus, sqrt, squeeze,
                   stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view, where)
+from .ops import (all, allclose, any, argsort, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
+                  ceil, chunk, cumsum, equal, flip, floor, gather, isclose, linalg, logical_and,
+                  logical_not, logical_or, logical_xor, masked_fill, norm, numel, prod, repeat,
+                  round, scatter, scatter_add, sign, sort, split, topk, trunc, unbind)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state)
 from .serialization import CheckpointError, load, save

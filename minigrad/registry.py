@@ -171,6 +171,57 @@ REGISTRY: list[OpInfo] = [
         Sample((uniform(rng, 2, 3), uniform(rng, 2, 1)))]),
     OpInfo("stack", lambda a, b: mg.stack([a, b], dim=1), lambda rng: [
         Sample((uniform(rng, 2, 3), uniform(rng, 2, 3)))]),
+    OpInfo("repeat", mg.repeat, lambda rng: [Sample((uniform(rng, 2, 3), 2, 1, 2)),
+                                             Sample((uniform(rng, 3), (2, 2)))]),
+    OpInfo("flip", mg.flip, lambda rng: [Sample((uniform(rng, 2, 3, 2), (0, -1))),
+                                         Sample((uniform(rng, 4), 0))]),
+    OpInfo("chunk", lambda a, n, dim: mg.chunk(a, n, dim)[-1] * 2 + mg.chunk(a, n, dim)[0].sum(),
+           lambda rng: [Sample((uniform(rng, 2, 5), 2, 1))]),
+    OpInfo("split", lambda a, sizes: mg.cat(mg.split(a, sizes)[::-1]), lambda rng: [
+        Sample((uniform(rng, 5, 2), [2, 0, 3])), Sample((uniform(rng, 5, 2), 2))]),
+    OpInfo("unbind", lambda a: mg.stack(mg.unbind(a, 1)[::2]), lambda rng: [
+        Sample((uniform(rng, 2, 3),))]),
+    # indexing along a dim (ops/index.py); scatter's indices are distinct along dim, so each
+    # element of src is written once (repeated ones are undefined in PyTorch)
+    OpInfo("gather", mg.gather, lambda rng: [
+        Sample((uniform(rng, 3, 4), 1, np.array([[0, 3, 3], [1, 0, 2], [2, 2, 2]]))),
+        Sample((uniform(rng, 3, 4), 0, np.array([[2, 0], [0, 1]])))]),
+    OpInfo("scatter", mg.scatter, lambda rng: [
+        Sample((uniform(rng, 3, 4), 1, np.array([[0, 3], [2, 1], [1, 0]]), uniform(rng, 3, 3))),
+        Sample((uniform(rng, 3, 2), 0, np.array([[2, 0]]), uniform(rng, 1, 2)))]),
+    OpInfo("scatter_value", lambda a, i: mg.scatter(a, 1, i, value=0.5), lambda rng: [
+        Sample((uniform(rng, 2, 3), np.array([[0], [2]])))]),
+    OpInfo("scatter_add", mg.scatter_add, lambda rng: [
+        Sample((uniform(rng, 3, 4), 1, np.array([[0, 3, 3], [1, 1, 2], [2, 2, 2]]),
+                uniform(rng, 3, 4)))]),
+    OpInfo("masked_fill", mg.masked_fill, lambda rng: [
+        Sample((uniform(rng, 2, 3), uniform(rng, 2, 3) > 0, -1.5)),
+        Sample((uniform(rng, 2, 3), uniform(rng, 3) > 0, 2.0))]),
+    OpInfo("sort", lambda a, **kw: mg.sort(a, **kw).values, lambda rng: [
+        Sample((distinct(rng, 2, 4),)), Sample((distinct(rng, 3, 2),),
+                                              {"dim": 0, "descending": True})]),
+    OpInfo("topk", lambda a, k, **kw: mg.topk(a, k, **kw).values, lambda rng: [
+        Sample((distinct(rng, 2, 5), 3)), Sample((distinct(rng, 4, 2), 2),
+                                                {"dim": 0, "largest": False})]),
+    # products, running sums, norms, piecewise-constant functions
+    OpInfo("prod", mg.prod, lambda rng: [
+        Sample((uniform(rng, 2, 3),)), Sample((uniform(rng, 2, 3, 2),), {"dim": 1}),
+        Sample((np.array([[0.5, 0.0, 2.0], [0.0, 0.0, 1.5]]),), {"dim": -1, "keepdim": True}),
+        Sample((np.array([1.5, 0.0, -2.0]),))]),
+    OpInfo("cumsum", mg.cumsum, lambda rng: [Sample((uniform(rng, 2, 3), 1)),
+                                             Sample((uniform(rng, 3, 2), -2))]),
+    OpInfo("norm", mg.norm, lambda rng: [
+        Sample((uniform(rng, 2, 3),)), Sample((uniform(rng, 2, 3),), {"dim": 1, "keepdim": True}),
+        Sample((away_from_zero(rng, 2, 3), 1, 0)), Sample((uniform(rng, 4), 3)),
+        Sample((distinct(rng, 2, 3), float("inf"), 1)),
+        Sample((distinct(rng, 2, 3), -float("inf")))]),
+    OpInfo("vector_norm", mg.linalg.vector_norm, lambda rng: [
+        Sample((uniform(rng, 2, 3), 2, (0, 1)))]),
+    OpInfo("sign", mg.sign, unary(away_from_zero)),
+    OpInfo("round", lambda a: mg.round(a * 10, decimals=1) + a, lambda rng: [
+        Sample((distinct(rng, 2, 3) + 0.003,))]),
+    OpInfo("floor", lambda a: mg.floor(a * 4) + mg.ceil(a * 4) + mg.trunc(a * 4) + a,
+           lambda rng: [Sample((distinct(rng, 2, 3) + 0.003,))]),
     # linear algebra
     OpInfo("matmul", mg.matmul, lambda rng: [
         Sample((uniform(rng, 2, 3), uniform(rng, 3, 4))),

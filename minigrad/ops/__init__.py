@@ -22,6 +22,18 @@
     reshape, permute, ...  views                        the inverse view of gy
     expand                 broadcast                    gy summed over the expanded dims
     index                  x[i]                         zeros with gy added at i
+    chunk, split, unbind   slices x[.., a:b, ..]        (index's rule, for each piece; split.py)
+    repeat                 x tiled r_d times per dim    gy summed over its tiles
+    flip                   x reversed along dims        gy reversed along dims
+    gather                 x[.., index, ..] along dim   zeros with gy added at index (index.py)
+    sort, topk (values)    gather at the sorting index  gather's rule
+    scatter(_add)          x with src written (added)   gx = gy (0 where written), gsrc = gy[index]
+    masked_fill            mask ? v : x                 gx = mask ? 0 : gy
+    prod                   prod x_i                     gy * prod_{j != i} x_j (scan.py)
+    cumsum                 y_i = sum_{j<=i} x_j         reverse cumsum of gy
+    norm, vector_norm      (sum |x|^p)^(1/p), max |x|   gy sign(x) (|x| / y)^(p-1); inf: argmax
+    sign, round, floor,    piecewise constant           0 (rounding.py)
+      ceil, trunc
     cat / stack            join along dim               gy split along dim
     matmul                 a @ b                        ga = gy @ b^T, gb = a^T @ gy
     linear                 act(x W^T + b)               gz = gy*act'(y); gx = gz W, gW = gz^T x, gb = sum gz
@@ -37,12 +49,20 @@
     max_pool2d, avg_pool2d window max / mean            gy to the argmax / spread evenly
 
 Every one of these is a Function in the module of its family; registry.py lists sample inputs for
-each, and the tests gradcheck them all.
+each, and the tests gradcheck them all. Outside the graph: comparisons, argmax / argmin / argsort,
+the boolean and bitwise ops with all / any, isclose / allclose / equal (logical.py), F.one_hot.
 """
 from ..tensor import Tensor
 from .activation import elu, leaky_relu, relu, selu, sigmoid, softplus, tanh
 from .elementwise import (abs, add, clamp, clip, clone, cos, div, eq, exp, ge, gt, le, log, lt,
                           maximum, minimum, mul, ne, neg, pow, sin, sqrt, sub, to_dtype, where)
+from .index import (argsort, gather, masked_fill, masked_fill_, scatter, scatter_, scatter_add,
+                    scatter_add_, sort, topk)
+from .logical import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
+                      equal, isclose, logical_and, logical_not, logical_or, logical_xor)
+from .rounding import ceil, floor, round, sign, trunc
+from .scan import cumsum, prod
+from .split import chunk, split, unbind
 from .linear import fused_linear, linear, matmul, mm
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .dropout import alpha_dropout, dropout, gaussian_dropout
@@ -52,8 +72,12 @@ from .losses import (binary_cross_entropy, huber_loss, kl_div, l1_loss, mse_loss
 from .norm import batch_norm, layer_norm
 from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
                      var)
-from .shape import (as_index, cat, concat, concatenate, expand, expand_as, flatten, index,
-                    permute, reshape, squeeze, stack, swapaxes, t, transpose, unsqueeze, view)
+from .shape import (as_index, cat, concat, concatenate, expand, expand_as, flatten, flip, index,
+                    numel, permute, repeat, reshape, reshape_as, squeeze, stack, swapaxes, t,
+                    transpose, unsqueeze, view, view_as)
+# last: importing the submodule ops.norm (batch and layer norm) binds the name `norm` to it
+from .vector_norm import norm, vector_norm
+from . import linalg
 
 # Tensor methods with the same names as the functions above (x.exp(), x.sum(1), x.view(2, 3), ...).
 TENSOR_METHODS = {
@@ -66,7 +90,20 @@ TENSOR_METHODS = {
         (None, logsumexp), (None, reshape), ("view", reshape), (None, permute),
         (None, transpose), (None, t), (None, flatten), (None, squeeze), (None, unsqueeze),
         (None, expand), (None, expand_as), (None, matmul), ("eq", eq), ("ne", ne), ("lt", lt),
-        ("le", le), ("gt", gt), ("ge", ge),
+        ("le", le), ("gt", gt), ("ge", ge), (None, view_as), ("reshape_as", reshape_as),
+        (None, repeat),
+        (None, flip), (None, chunk), (None, split), (None, unbind), (None, gather),
+        (None, scatter), (None, scatter_), (None, scatter_add), (None, scatter_add_),
+        (None, masked_fill), (None, masked_fill_), (None, sort), (None, argsort), (None, topk),
+        (None, prod), (None, cumsum), (None, norm), (None, sign), (None, round), (None, floor),
+        (None, ceil), (None, trunc), (None, all), (None, any), (None, allclose),
+        (None, isclose), (None, equal), (None, logical_and), (None, logical_or),
+        (None, logical_xor), (None, logical_not), (None, bitwise_and), (None, bitwise_or),
+        (None, bitwise_xor), (None, bitwise_not),
+        # the bitwise operators: & | ^ commute, so the reflected forms are the same functions
+        ("__and__", bitwise_and), ("__rand__", bitwise_and), ("__or__", bitwise_or),
+        ("__ror__", bitwise_or), ("__xor__", bitwise_xor), ("__rxor__", bitwise_xor),
+        ("__invert__", bitwise_not),
     ]
 }
 for _name, _fn in TENSOR_METHODS.items():

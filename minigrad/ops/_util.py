@@ -1,7 +1,10 @@
 """Small helpers shared by the op modules."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
 
 from ..tensor import Tensor
 
@@ -53,3 +56,41 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...
     if len(set(normalized)) != len(normalized):
         raise RuntimeError(f"dim {dim} appears multiple times in the list of dims")
     return normalized
+
+
+def accepts_numpy_names(fn: Callable) -> Callable:
+    """Let a reduction take NumPy's `axis=` and `keepdims=` for PyTorch's `dim=` and `keepdim=`
+    (PyTorch accepts both spellings); passing both spellings of one argument is a TypeError."""
+    @functools.wraps(fn)
+    def reduction(*args: Any, **kwargs: Any) -> Any:
+        if "axis" in kwargs or "keepdims" in kwargs:
+            kwargs = _renamed(fn.__name__, kwargs)
+        return fn(*args, **kwargs)
+
+    return reduction
+
+
+_PYTORCH_NAME = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _renamed(function: str, kwargs: dict) -> dict:
+    renamed = dict(kwargs)
+    for numpy_name, pytorch_name in _PYTORCH_NAME.items():
+        if numpy_name in renamed:
+            if pytorch_name in renamed:
+                raise TypeError(f"{function}() got both '{pytorch_name}' and its alias "
+                                f"'{numpy_name}'; pass one of them")
+            renamed[pytorch_name] = renamed.pop(numpy_name)
+    return renamed
+
+
+def index_tensor(function: str, index: Any, ndim: int) -> np.ndarray:
+    """The index array of gather / scatter (int32 or int64), checked as PyTorch checks it."""
+    array = index._array if isinstance(index, Tensor) else np.asarray(index)
+    if array.dtype not in (np.int32, np.int64):
+        raise RuntimeError(f"{function}(): Expected dtype int32/int64 for index, got "
+                           f"{array.dtype}")
+    if array.ndim != ndim and not (array.ndim <= 1 and ndim <= 1):
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input "
+                           f"tensor ({array.ndim} vs {ndim})")
+    return array

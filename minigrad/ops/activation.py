@@ -10,6 +10,7 @@ from scipy.special import expit
 
 from ..autograd import Function
 from ..tensor import Tensor
+from .elementwise import floating
 
 # SELU's constants (Klambauer et al. 2017): they make N(0, 1) inputs keep mean 0 and variance 1.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -123,8 +124,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return Sigmoid.apply(input)
+    return Sigmoid.apply(floating(input))
 
 
 def tanh(input: Tensor) -> Tensor:
-    return Tanh.apply(input)
+    return Tanh.apply(floating(input))

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ..dtypes import promote, scalar_dtype, true_division_dtype
+from ..dtypes import default_float, promote, scalar_dtype, true_division_dtype
 from ._util import kept_for_each_other, needs, type_name
 
 
@@ -57,6 +57,14 @@ def result_dtype(*operands: Any) -> np.dtype:
             raise TypeError(f"unsupported operand of type {type_name(x)}: expected a Tensor or a "
                             "number")
     return promote(*groups)
+
+
+def floating(input: Tensor) -> Tensor:
+    """input for float math (exp, log, sin, sigmoid, ...): itself when floating point, else cast
+    to the default float dtype, as PyTorch computes integer and bool tensors' float math."""
+    if input._array.dtype.kind in "fc":
+        return input
+    return ToDtype.apply(input, default_float())
 
 
 def _as_operand(x: Any, dtype: np.dtype) -> Any:
@@ -330,15 +338,15 @@ def neg(input: Tensor) -> Tensor:
 
 
 def exp(input: Tensor) -> Tensor:
-    return Exp.apply(input)
+    return Exp.apply(floating(input))
 
 
 def log(input: Tensor) -> Tensor:
-    return Log.apply(input)
+    return Log.apply(floating(input))
 
 
 def sqrt(input: Tensor) -> Tensor:
-    return Sqrt.apply(input)
+    return Sqrt.apply(floating(input))
 
 
 def abs(input: Tensor) -> Tensor:
@@ -346,11 +354,11 @@ def abs(input: Tensor) -> Tensor:
 
 
 def sin(input: Tensor) -> Tensor:
-    return Sin.apply(input)
+    return Sin.apply(floating(input))
 
 
 def cos(input: Tensor) -> Tensor:
-    return Cos.apply(input)
+    return Cos.apply(floating(input))
 
 
 def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:

@@ -1,5 +1,6 @@
 """Reductions: sum, mean, var, std, max, min, logsumexp, and the normalizations built on them,
-softmax and log_softmax. `dim` is None (all), an int or a tuple; `keepdim` as in PyTorch.
+softmax and log_softmax. `dim` is None (all), an int or a tuple; `keepdim` as in PyTorch, which
+also accepts NumPy's `axis=` and `keepdims=` (softmax and log_softmax take dim only).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import normalize_dim, normalize_dims
+from ._util import accepts_numpy_names, normalize_dim, normalize_dims
 
 Dims = int | Sequence[int] | None
 MinMax = namedtuple("MinMax", ["values", "indices"])
@@ -161,10 +162,12 @@ class LogSoftmax(Function):
 # ------------------------------------------------------------------------------ public functions
 
 
+@accepts_numpy_names
 def sum(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return Sum.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
 
 
+@accepts_numpy_names
 def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     if input._array.dtype.kind not in "fc":
         raise RuntimeError(f"mean(): could not infer output dtype; input dtype {input.dtype} is "
@@ -172,6 +175,7 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return Mean.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
 
 
+@accepts_numpy_names
 def var(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: int | None = None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1, i.e. unbiased=True)."""
@@ -183,6 +187,7 @@ def var(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: 
                      keepdim=keepdim)
 
 
+@accepts_numpy_names
 def std(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: int | None = None) -> Tensor:
     from .elementwise import sqrt
@@ -204,24 +209,29 @@ def _extremum(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     return MinMax(values, Tensor._make(np.asarray(indices, dtype=np.int64)))
 
 
+@accepts_numpy_names
 def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """max over everything (a tensor), or along dim: (values, indices) as in PyTorch."""
     return _extremum(input, dim, keepdim, largest=True)
 
 
+@accepts_numpy_names
 def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     """min over everything (a tensor), or along dim: (values, indices) as in PyTorch."""
     return _extremum(input, dim, keepdim, largest=False)
 
 
+@accepts_numpy_names
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return Tensor._make(np.asarray(np.argmax(input._array, axis=dim, keepdims=keepdim), np.int64))
 
 
+@accepts_numpy_names
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return Tensor._make(np.asarray(np.argmin(input._array, axis=dim, keepdims=keepdim), np.int64))
 
 
+@accepts_numpy_names
 def logsumexp(input: Tensor, dim: Dims, keepdim: bool = False) -> Tensor:
     return LogSumExp.apply(input, dims=normalize_dims(dim, input.ndim), keepdim=keepdim)
 

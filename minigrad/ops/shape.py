@@ -1,6 +1,6 @@
-"""Shape ops: reshape/view, transpose, permute, flatten, squeeze, unsqueeze, expand, indexing,
-cat and stack. Forward returns NumPy views where NumPy can; backward moves the gradient back into
-the input's layout.
+"""Shape ops: reshape/view, transpose, permute, flatten, squeeze, unsqueeze, expand, repeat,
+flip, indexing, cat and stack (chunk / split / unbind are in ops/split.py). Forward returns NumPy
+views where NumPy can; backward moves the gradient back into the input's layout.
 """
 from __future__ import annotations
 
@@ -48,6 +48,34 @@ class Expand(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy  # the engine sums the gradient back over the expanded dimensions
+
+
+class Repeat(Function):
+    """y = x tiled `repeats` times along each dim;  dx = the sum of gy's tiles."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        ctx.shape, ctx.repeats = x.shape, repeats
+        return np.tile(x, repeats)
+
+    @staticmethod
+    def backward(ctx, gy):
+        # view gy as (tiles_0, size_0, tiles_1, size_1, ...) and sum over the tiles axes
+        sizes = (1,) * (len(ctx.repeats) - len(ctx.shape)) + ctx.shape
+        tiled = [n for pair in zip(ctx.repeats, sizes) for n in pair]
+        tiles_axes = tuple(range(0, 2 * len(sizes), 2))
+        return gy.reshape(tiled).sum(axis=tiles_axes).reshape(ctx.shape)
+
+
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()  # a copy, as PyTorch's flip
+
+    @staticmethod
+    def backward(ctx, gy):
+        return np.flip(gy, ctx.dims)
 
 
 class Index(Function):
@@ -177,6 +205,37 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:
     return expand(input, other.shape)
 
 
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    return reshape(input, other.shape)
+
+
+reshape_as = view_as
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements."""
+    return int(input._array.size)
+
+
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
+    """input tiled sizes[d] times along each dim d (leading sizes add new dims)."""
+    repeats = _shape_arg(sizes)
+    if len(repeats) < input.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           f"of dimensions of tensor ({len(repeats)} < {input.ndim})")
+    if any(r < 0 for r in repeats):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: repeats {repeats}")
+    return Repeat.apply(input, repeats=repeats)
+
+
+def flip(input: Tensor, *dims: Any) -> Tensor:
+    """input with the order of elements reversed along each of dims."""
+    dims = tuple(normalize_dim(d, input.ndim) for d in _shape_arg(dims))
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dims {dims}: a dim appears multiple times in the list of dims")
+    return Flip.apply(input, dims=dims)
+
+
 def as_index(index: Any) -> Any:
     """An index with every Tensor (or list) in it turned into an ndarray."""
     def convert(part: Any) -> Any:
@@ -203,7 +262,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                 a != b for d, (a, b) in enumerate(zip(t.shape, reference)) if d != dim):
             raise ValueError(f"cat(): sizes of tensors must match except in dimension {dim}; "
                              f"tensor 0 has shape {reference}, tensor {i} has shape {t.shape}")
-    return Cat.apply(*tensors, dim=dim)
+    return Cat.apply(*_one_dtype(tensors), dim=dim)
 
 
 concatenate = concat = cat
@@ -215,4 +274,16 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack expects each tensor to be equal size, got shapes {sorted(shapes)}")
-    return Stack.apply(*tensors, dim=normalize_dim(dim, tensors[0].ndim + 1))
+    return Stack.apply(*_one_dtype(tensors), dim=normalize_dim(dim, tensors[0].ndim + 1))
+
+
+def _one_dtype(tensors: Sequence[Tensor]) -> Sequence[Tensor]:
+    """The tensors in their promoted dtype (PyTorch's rule: cat of int64 and float32 is float32),
+    through casts the gradient flows back through."""
+    from .elementwise import result_dtype, to_dtype
+
+    first = tensors[0]._array.dtype
+    if all(t._array.dtype == first for t in tensors):
+        return tensors
+    dtype = result_dtype(*tensors)
+    return [t if t._array.dtype == dtype else to_dtype(t, dtype) for t in tensors]
