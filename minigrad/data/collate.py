@@ -28,8 +28,9 @@ def _is_namedtuple(value: Any) -> bool:
     return isinstance(value, tuple) and hasattr(value, "_fields")
 
 
-def default_collate(batch: list[Any]) -> Any:
-    """The batch of a list of samples (see the module docstring for the rules)."""
+def default_collate(batch: Sequence[Any]) -> Any:
+    """The batch of a list of samples (see the module docstring for the rules); strings come back
+    as the sequence they came in, as in PyTorch."""
     elem = batch[0]
     if isinstance(elem, Tensor):
         return stack(batch)
@@ -49,11 +50,11 @@ def default_collate(batch: list[Any]) -> Any:
     if isinstance(elem, Mapping):
         return {key: default_collate([sample[key] for sample in batch]) for key in elem}
     if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, Sequence):
         if any(len(sample) != len(elem) for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(position)) for position in zip(*batch)]
+        return [default_collate(position) for position in zip(*batch)]
     raise _unsupported(type(elem))
 
 

@@ -20,7 +20,8 @@ import numpy as np
 from ..nn import _checks
 from .collate import default_collate, default_convert
 from .dataset import Subset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, SequentialSampler, check_generator
+from .sampler import (BatchSampler, RandomSampler, SequentialSampler, check_batch_size,
+                      check_boolean, check_generator)
 
 
 def get_worker_info() -> None:
@@ -62,9 +63,8 @@ def _check_sampling_options(batch_size: Any, shuffle: bool, sampler: Any, batch_
         if drop_last:
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
-    elif isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size should be a positive integer value, but got "
-                         f"batch_size={batch_size!r}")
+    else:
+        check_batch_size(batch_size)
 
 
 def _tensor_rows(dataset: Any, indices: list[int]) -> list | None:
@@ -92,8 +92,8 @@ class DataLoader:
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
             raise TypeError(f"DataLoader needs a dataset with __getitem__ and __len__, got "
                             f"{_checks.type_name(dataset)}")
-        shuffle = False if shuffle is None else _checks.boolean("shuffle", shuffle)
-        _checks.boolean("drop_last", drop_last)
+        shuffle = False if shuffle is None else check_boolean("shuffle", shuffle)
+        check_boolean("drop_last", drop_last)
         _check_sampling_options(batch_size, shuffle, sampler, batch_sampler, drop_last)
         _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers,
                               worker_init_fn)

@@ -27,6 +27,21 @@ def check_generator(generator: Any) -> None:
                         f"None, got {_checks.type_name(generator)}")
 
 
+def check_boolean(name: str, value: Any) -> bool:
+    """True or False, ValueError otherwise (PyTorch's message)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} should be a boolean value, but got {name}={value}")
+    return value
+
+
+def check_batch_size(batch_size: Any) -> int:
+    """An int >= 1, ValueError otherwise (PyTorch's message)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise ValueError(f"batch_size should be a positive integer value, but got "
+                         f"batch_size={batch_size}")
+    return batch_size
+
+
 class Sampler:
     """Base class: subclasses define __iter__ (indices) and usually __len__."""
 
@@ -100,10 +115,8 @@ class BatchSampler(Sampler):
     drop_last)."""
 
     def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size!r}")
-        _checks.boolean("drop_last", drop_last)
+        check_batch_size(batch_size)
+        check_boolean("drop_last", drop_last)
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
 
     def __iter__(self) -> Iterator[list[int]]:
