@@ -26,6 +26,6 @@ from .ops import (all, allclose, any, argsort, bitwise_and, bitwise_not, bitwise
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
                      set_rng_state)
 from .serialization import CheckpointError, load, save
-from . import data, nn, optim  # noqa: E402  (subpackages, as torch.nn and torch.optim)
+from . import data, nn, optim, utils  # noqa: E402  (subpackages, as torch.nn and torch.utils)
 
 __version__ = "0.1.0"

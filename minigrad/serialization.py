@@ -5,11 +5,10 @@ the object: dicts, lists, tuples, numbers, strings, bools and None inline, tenso
 references to their arrays. A magic string, a format version and a SHA-256 over the structure
 and every array's bytes guard against foreign, truncated and corrupted files.
 
-Writing goes to a temporary file `.<name>.<pid>.<random>.minigrad-tmp` in the same directory,
-locked, flushed and fsynced, then renamed over the target, so a crash leaves either the old
-checkpoint or the new one, never half of one. A process killed mid-write (kill -9) leaves its
-temporary behind; the next save or load of that path removes the temporaries of that path whose
-writer is gone (no live process with that pid, and nobody holds the file's lock).
+save builds the whole archive in memory, then writes it: to a path atomically (through a locked,
+fsynced temporary file renamed over the target, see minigrad.utils.atomic_file: a crash leaves
+the old checkpoint or the new one, never half of one), to a file object in one write(). The
+next save or load of a path removes the temporaries that writers killed mid-write left behind.
 
 Loading reads the file's bytes first (a missing file, a directory or a permission problem raise
 their own OSError) and then decodes them in memory, so every failure of the decoding is a fact
@@ -17,25 +16,22 @@ about the bytes: it is raised as CheckpointError, with the original exception as
 """
 from __future__ import annotations
 
-import errno
-import fcntl
 import hashlib
 import io
 import json
 import math
 import os
-import re
-import secrets
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Callable
 
 import numpy as np
 
+from .device import device
 from .tensor import Tensor
+from .utils.atomic_file import remove_stale_temporaries, write_atomically
 
 MAGIC, VERSION = "minigrad-checkpoint", 1
-TEMPORARY_SUFFIX = ".minigrad-tmp"
 ZIP_UNSUPPORTED_FLAGS = 0x1 | 0x20 | 0x40  # encrypted, patched data, strong encryption
 ZIP64_VERSION = 45  # the newest "version needed to extract" that np.savez writes
 
@@ -107,91 +103,46 @@ def _checksum(structure: str, arrays: list[np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-# ---------------------------------------------------------------------- temporary files
-def _temporary_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(6)}{TEMPORARY_SUFFIX}")
-
-
-def _process_alive(pid: int) -> bool:
-    """Is there a running (not zombie) process with this pid?"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, owned by another user
-        return True
-    except OverflowError:
-        return False
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state != "Z"
-
-
-def _remove_if_unlocked(temporary: Path) -> None:
-    """Remove a temporary unless a writer still holds its lock (a writer in another pid
-    namespace, whose pid means nothing here)."""
-    try:
-        fd = os.open(temporary, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        temporary.unlink()
-    except OSError:  # locked by a live writer, or not ours to remove
-        pass
-    finally:
-        os.close(fd)
-
-
-def _remove_stale_temporaries(path: Path) -> None:
-    """Delete the temporaries of path that a killed save left behind (best effort)."""
-    own_name = re.compile(re.escape(f".{path.name}.") + r"(\d+)\.[0-9a-f]{12}"
-                          + re.escape(TEMPORARY_SUFFIX))
-    try:
-        names = [entry.name for entry in os.scandir(path.parent)]
-    except OSError:
-        return
-    for name in names:
-        match = own_name.fullmatch(name)
-        if match and not _process_alive(int(match[1])):
-            _remove_if_unlocked(path.parent / name)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def save(obj: Any, path: str | os.PathLike) -> None:
-    """Write obj (a state dict or any nesting of tensors, arrays and plain values) to path."""
+# ---------------------------------------------------------------------- writing
+def _archive(obj: Any) -> bytes:
+    """The checkpoint's bytes: every array, the structure and the header in one .npz."""
     arrays: list[np.ndarray] = []
     structure = json.dumps(_encode(obj, arrays))
     header = json.dumps({"magic": MAGIC, "version": VERSION,
                          "sha256": _checksum(structure, arrays)})
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "cannot save a checkpoint over a directory",
-                                str(path))
-    _remove_stale_temporaries(path)
-    temporary = _temporary_path(path)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            fcntl.flock(file.fileno(), fcntl.LOCK_EX)  # tells cleaners that a writer is alive
-            np.savez(file, header=np.array(header), structure=np.array(structure),
-                     **{f"a{i}": a for i, a in enumerate(arrays)})
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_directory(path.parent)
+    buffer = io.BytesIO()
+    np.savez(buffer, header=np.array(header), structure=np.array(structure),
+             **{f"a{i}": a for i, a in enumerate(arrays)})
+    return buffer.getvalue()
+
+
+def _binary_file(f: Any, method: str) -> Any:
+    """f if it is a path (str or os.PathLike) or a binary file object with this method."""
+    if isinstance(f, (str, os.PathLike)):
+        return f
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"{f!r:.80} is a text file: open it in binary mode ('rb' or 'wb')")
+    if not callable(getattr(f, method, None)):
+        raise TypeError(f"f must be a path (str or os.PathLike) or a binary file object with "
+                        f"{method}(), got {type(f).__name__}")
+    return f
+
+
+def save(obj: Any, f: str | os.PathLike | IO[bytes], pickle_module: Any = None,
+         pickle_protocol: int = 2) -> None:
+    """Write obj (a state dict or any nesting of tensors, arrays and plain values) to f: a path,
+    replaced atomically, or a binary file object (io.BytesIO, open(path, "wb")), which gets
+    the finished checkpoint in one write() at its current position.
+
+    pickle_module and pickle_protocol are PyTorch's arguments, accepted and without effect:
+    nothing is pickled, so the file is the same whatever they say.
+    """
+    _binary_file(f, "write")
+    data = _archive(obj)
+    if isinstance(f, (str, os.PathLike)):
+        write_atomically(Path(f), data, what="a checkpoint")
+    else:
+        f.write(data)
 
 
 # ---------------------------------------------------------------------- reading
@@ -259,18 +210,73 @@ def _parse(raw: bytes) -> Any:
     return _decode(json.loads(structure), arrays)
 
 
-def load(path: str | os.PathLike) -> Any:
-    """Read a checkpoint written by save.
+def _tensor_placement(map_location: Any) -> Callable[[Tensor], Any] | None:
+    """What map_location does to each loaded tensor: None for nothing (every device it may
+    name is the CPU); a RuntimeError names any other device before the file is read."""
+    if map_location is None:
+        return None
+    if isinstance(map_location, (str, device)):
+        device(map_location)
+        return None
+    if isinstance(map_location, dict):
+        for target in map_location.values():
+            device(target)
+        return None
+    if callable(map_location):  # PyTorch calls it with (storage, location); here a tensor
+        return lambda tensor: map_location(tensor, "cpu")
+    raise TypeError(f"map_location must be None, a device, a str, a dict or a callable, got "
+                    f"{type(map_location).__name__}")
+
+
+def _placed(obj: Any, place: Callable[[Tensor], Any]) -> Any:
+    """obj with every tensor replaced by place(tensor)."""
+    if isinstance(obj, Tensor):
+        placed = place(obj)
+        if not isinstance(placed, Tensor):
+            raise TypeError(f"map_location returned {type(placed).__name__}, expected the "
+                            "tensor it was given (or a copy of it)")
+        return placed
+    if isinstance(obj, dict):
+        return {key: _placed(value, place) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_placed(value, place) for value in obj)
+    return obj
+
+
+def _read(f: Any) -> tuple[bytes, str]:
+    """The bytes of a path or of a binary file object (from its position on), and its name."""
+    if isinstance(f, (str, os.PathLike)):
+        path = Path(f)
+        remove_stale_temporaries(path)
+        return path.read_bytes(), str(path)
+    raw = f.read()
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{f!r:.80} gave {type(raw).__name__}, not bytes: open it in binary "
+                        "mode ('rb')")
+    return bytes(raw), str(getattr(f, "name", type(f).__name__))
+
+
+def load(f: str | os.PathLike | IO[bytes], map_location: Any = None, pickle_module: Any = None,
+         *, weights_only: bool | None = None, mmap: bool | None = None) -> Any:
+    """Read a checkpoint written by save from a path or a binary file object.
+
+    map_location may be None, "cpu", minigrad.device("cpu"), a dict whose targets are the CPU,
+    or a callable(tensor, "cpu") returning the tensor to use; other devices raise RuntimeError.
+    weights_only, mmap and pickle_module are PyTorch's arguments and change nothing: a checkpoint
+    holds only tensors, arrays and plain values, so loading one never runs code.
 
     CheckpointError if the file is not one or was damaged (the decoding's own exception is its
     __cause__); FileNotFoundError, IsADirectoryError, PermissionError as from open().
     """
-    path = Path(path)
-    _remove_stale_temporaries(path)
-    raw = path.read_bytes()
+    for name, flag in (("weights_only", weights_only), ("mmap", mmap)):
+        if flag is not None and not isinstance(flag, bool):
+            raise TypeError(f"{name} must be a bool or None, got {type(flag).__name__}")
+    place = _tensor_placement(map_location)
+    raw, name = _read(_binary_file(f, "read"))
     try:
-        return _parse(raw)
+        obj = _parse(raw)
     except Exception as error:
         reason = (str(error) if isinstance(error, CheckpointError)
                   else f"it is damaged or another format ({type(error).__name__}: {error})")
-        raise CheckpointError(f"{path} is not a valid minigrad checkpoint: {reason}") from error
+        raise CheckpointError(f"{name} is not a valid minigrad checkpoint: {reason}") from error
+    return obj if place is None else _placed(obj, place)

@@ -1,13 +1,23 @@
-"""Dataset, TensorDataset and DataLoader (PyTorch's names and arguments)."""
+"""Map-style datasets as in torch.utils.data: Dataset, TensorDataset, Subset, ConcatDataset and
+random_split.
+
+A dataset is anything with __getitem__(index) and __len__(); `dataset_a + dataset_b` is their
+ConcatDataset. The random split draws its permutation from minigrad's generator (or `generator`).
+"""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+import bisect
+import itertools
+import math
+import warnings
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from ..random import numpy_rng
 from ..nn import _checks
+from ..random import Generator
 from ..tensor import Tensor
+from .sampler import numpy_generator
 
 
 class Dataset:
@@ -21,80 +31,96 @@ class Dataset:
         raise NotImplementedError(f"{type(self).__name__} must implement __len__ "
                                   "(subclasses of Dataset define __getitem__ and __len__)")
 
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
 
 class TensorDataset(Dataset):
-    """Samples are rows of the given tensors (or arrays), which share their first dimension."""
+    """Samples are rows of the given tensors (or arrays), which share their first dimension;
+    `dataset[i]` is the tuple `(t[i] for t in tensors)`, as in PyTorch."""
 
     def __init__(self, *tensors: Any) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
-        arrays = [t._array if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
-        sizes = {a.shape[0] if a.ndim else None for a in arrays}
-        if len(sizes) != 1 or None in sizes:
-            raise ValueError(f"Size mismatch between tensors: first dimensions "
-                             f"{[a.shape[0] if a.ndim else None for a in arrays]}")
-        self.arrays = arrays
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor._make(np.asarray(t))
+                        for t in tensors)
+        sizes = [t.shape[0] if t.ndim else None for t in tensors]
+        if len(set(sizes)) != 1 or None in sizes:
+            raise ValueError(f"Size mismatch between tensors: first dimensions {sizes}")
+        self.tensors = tensors
 
-    def __getitem__(self, index: Any) -> tuple:
-        return tuple(a[index] for a in self.arrays)
-
-    def __len__(self) -> int:
-        return self.arrays[0].shape[0]
-
-
-def default_collate(samples: Sequence[Any]) -> Any:
-    """Stack a list of samples (tuples of arrays or numbers) into batch tensors."""
-    first = samples[0]
-    if isinstance(first, tuple):
-        return tuple(default_collate([s[i] for s in samples]) for i in range(len(first)))
-    return Tensor._make(np.stack([s._array if isinstance(s, Tensor) else np.asarray(s)
-                                  for s in samples]))
-
-
-class DataLoader:
-    """Batches of a dataset, optionally shuffled (by minigrad's generator, or `generator`).
-
-    A TensorDataset is batched by fancy indexing (no per-sample Python work); other datasets
-    go through collate_fn (default: stack).
-    """
-
-    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, collate_fn: Callable | None = None,
-                 generator: np.random.Generator | None = None) -> None:
-        if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
-            raise TypeError(f"DataLoader needs a dataset with __getitem__ and __len__, got "
-                            f"{_checks.type_name(dataset)}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size should be a positive integer value, but got "
-                             f"batch_size={batch_size!r}")
-        _checks.boolean("shuffle", shuffle)
-        _checks.boolean("drop_last", drop_last)
-        if collate_fn is not None and not callable(collate_fn):
-            raise TypeError(f"collate_fn must be callable or None, got "
-                            f"{_checks.type_name(collate_fn)}")
-        if generator is not None and not isinstance(generator, np.random.Generator):
-            raise TypeError(f"generator must be a numpy.random.Generator or None, got "
-                            f"{_checks.type_name(generator)}")
-        if len(dataset) == 0:
-            raise ValueError("DataLoader got an empty dataset: there is nothing to iterate over")
-        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
-        self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
+        return tuple(t[index] for t in self.tensors)
 
     def __len__(self) -> int:
-        count = len(self.dataset)
-        return count // self.batch_size if self.drop_last else -(-count // self.batch_size)
+        return self.tensors[0].shape[0]
 
-    def _order(self) -> np.ndarray:
-        count = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(count)
-        return (self.generator or numpy_rng()).permutation(count)
 
-    def __iter__(self) -> Iterator[Any]:
-        order = self._order()
-        for start in range(0, len(self) * self.batch_size, self.batch_size):
-            index = order[start:start + self.batch_size]
-            if isinstance(self.dataset, TensorDataset) and self.collate_fn is None:
-                yield tuple(Tensor._make(a[index]) for a in self.dataset.arrays)
-            else:
-                yield (self.collate_fn or default_collate)([self.dataset[int(i)] for i in index])
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order."""
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset, self.indices = dataset, indices
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The samples of several datasets one after the other."""
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            index += len(self)
+        # the first dataset whose cumulative size exceeds the index holds the sample
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+def _lengths_from_fractions(total: int, fractions: Sequence[float]) -> list[int]:
+    """PyTorch's rounding: floor(total * fraction) each, then the remainder handed out one
+    by one to the splits in order."""
+    lengths = []
+    for i, fraction in enumerate(fractions):
+        if fraction < 0 or fraction > 1:
+            raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        lengths.append(math.floor(total * fraction))
+    for i in range(total - sum(lengths)):
+        lengths[i % len(lengths)] += 1
+    for i, length in enumerate(lengths):
+        if length == 0:
+            warnings.warn(f"Length of split at index {i} is 0. This might result in an empty "
+                          "dataset.", stacklevel=3)
+    return lengths
+
+
+def random_split(dataset: Dataset, lengths: Sequence[int | float],
+                 generator: Generator | None = None) -> list[Subset]:
+    """Split dataset into non-overlapping random Subsets of the given lengths, or of the given
+    fractions of len(dataset) when they sum to 1 (torch.utils.data.random_split)."""
+    for length in lengths:
+        _checks.number("random_split: each length", length)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        lengths = _lengths_from_fractions(len(dataset), lengths)
+    if sum(lengths) != len(dataset):
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    order = numpy_generator(generator).permutation(len(dataset)).tolist()
+    ends = itertools.accumulate(lengths)
+    return [Subset(dataset, order[end - length:end]) for end, length in zip(ends, lengths)]
