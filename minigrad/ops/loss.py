@@ -119,9 +119,9 @@ def _check(name: str, input: Tensor, target: Any, weight: Tensor | None, reducti
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     probabilities = allow_probabilities and target_array.ndim == input.ndim
     if target_array.dtype.kind == "f" and probabilities:
-        if target_array.shape != input.shape:
-            raise ValueError(f"{name}: probability targets of shape {target_array.shape} do not "
-                             f"match input of shape {input.shape}")
+        if target_array.shape != input.shape:  # PyTorch: RuntimeError (multi-target)
+            raise RuntimeError(f"{name}: probability targets of shape {target_array.shape} do "
+                               f"not match input of shape {input.shape}")
         if target_array.dtype != input.dtype:
             raise TypeError(f"{name}: probability targets are {target_array.dtype} but the "
                             f"input is {input.dtype}")
