@@ -231,11 +231,12 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
     """leaf.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena).
 
     A first gradient is copied: into the parameter's arena buffer when an optimizer gave it one
-    (so the arena stays where the optimizer reads), else into a new array.
+    (so the arena stays where the optimizer reads), else into a new array; also when the leaf
+    has changed dtype since (model.double()), and the optimizer re-packs at its next step.
     """
     if leaf.grad is None:
         buffer = getattr(leaf, "_grad_buffer", None)
-        if buffer is None:
+        if buffer is None or buffer.dtype != leaf._array.dtype:
             buffer = np.empty(leaf._array.shape, leaf._array.dtype)
         np.copyto(buffer, grad, casting="unsafe")
         leaf.grad = Tensor._make(buffer)

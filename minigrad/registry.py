@@ -312,4 +312,13 @@ REGISTRY: list[OpInfo] = [
     OpInfo("kl_div", F.kl_div, lambda rng: [
         Sample((np.log(rng.dirichlet(np.ones(4), 3)), np.array([[0, 1, 0, 0]] * 3)),
                {"reduction": "batchmean"})]),
+    # soft targets that require grad (distillation): the target's gradient is checked too
+    OpInfo("binary_cross_entropy_with_logits_soft_target", F.binary_cross_entropy_with_logits,
+           lambda rng: [
+        Sample((uniform(rng, 4, 3, low=-3, high=3), rng.uniform(0, 1, (4, 3)))),
+        Sample((uniform(rng, 2, 3), rng.uniform(0, 1, (2, 3))),
+               {"reduction": "none", "pos_weight": mg.tensor([2.0, 0.5, 1.0], dtype=mg.float64),
+                "weight": mg.tensor([1.0, 3.0, 0.5], dtype=mg.float64)})]),
+    OpInfo("binary_cross_entropy_soft_target", F.binary_cross_entropy, lambda rng: [
+        Sample((rng.uniform(0.1, 0.9, (3, 4)), rng.uniform(0, 1, (3, 4))), {"reduction": "sum"})]),
 ]

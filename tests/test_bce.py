@@ -120,3 +120,45 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(n, dtype, stri
     tol = TOL[np.float32 if x.dtype == np.float32 else np.float64]
     for a, e in zip(compiled.bce_with_logits(x, y, weight, None), expected):
         np.testing.assert_allclose(a, e, rtol=tol["rtol"], atol=1e-5)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("module", [False, True])
+def test_soft_targets_get_pytorchs_gradient(backend, rng, dtype, reduction, module):
+    """The target's gradient (distillation): F.binary_cross_entropy_with_logits and
+    nn.BCEWithLogitsLoss, with weight and pos_weight, against PyTorch; and F.binary_cross_entropy,
+    mse_loss and l1_loss, whose targets are differentiable too."""
+    torch = pytest.importorskip("torch")
+    x, y, weight, pos_weight = problem(rng, 12, dtype)
+    x, y = x.reshape(4, 3), y.reshape(4, 3)
+    gy = rng.standard_normal((4, 3)).astype(dtype) if reduction == "none" else np.array(1, dtype)
+    p = (1 / (1 + np.exp(-x / 8))).astype(dtype)
+    grads = []
+    for lib, functional in ((mg, F), (torch, torch.nn.functional)):
+        def bce_with_logits(a, b):
+            options = dict(weight=lib.tensor(weight[:3]), pos_weight=lib.tensor(pos_weight[:3]),
+                           reduction=reduction)
+            if module:
+                return lib.nn.BCEWithLogitsLoss(**options)(a, b)
+            return functional.binary_cross_entropy_with_logits(a, b, **options)
+        losses = [(bce_with_logits, x),
+                  (lambda a, b: functional.binary_cross_entropy(a, b, reduction=reduction), p),
+                  (lambda a, b: functional.mse_loss(a, b, reduction=reduction), x),
+                  (lambda a, b: functional.l1_loss(a, b, reduction=reduction), x)]
+        for loss, first in losses:
+            target = lib.tensor(y, requires_grad=True)
+            loss(lib.tensor(first, requires_grad=True), target).backward(lib.tensor(gy))
+            grads.append(target.grad.numpy())
+    for ours, theirs in zip(grads[:4], grads[4:]):
+        assert ours.dtype == dtype
+        np.testing.assert_allclose(ours, theirs, **TOL[dtype])
+
+
+def test_a_target_that_does_not_require_grad_saves_only_the_derivatives(rng):
+    x = mg.tensor(rng.standard_normal(5), requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(x, mg.tensor(rng.uniform(0, 1, 5)))
+    assert len(loss._node.saved_tensors) == 1
+    loss.backward()
+    assert x.grad is not None

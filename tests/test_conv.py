@@ -295,3 +295,60 @@ def test_argmax_must_hold_integers_inside_the_plane(kernel):
         kernel.max_pool2d_backward(gy, np.zeros((1, 1, 2, 2)), (4, 4))
     with pytest.raises(ValueError, match="argmax holds indices outside the 4x4 input plane"):
         kernel.max_pool2d_backward(gy, np.full((1, 1, 2, 2), 16), (4, 4))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("w_shape, dilation", [((4, 2, 3, 3), 1), ((4, 2, 2, 2), 1),
+                                               ((3, 2, 4, 3), (1, 2)), ((3, 2, 2, 3), (3, 1))])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_named_padding_matches_pytorch(backend, rng, padding, w_shape, dilation, unbatched):
+    """'same' with odd and even kernels (PyTorch pads the odd total's extra zero after), with
+    dilation; 'valid' pads nothing. Forward and the gradients of input, weight and bias."""
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((2, 7, 8) if unbatched else (2, 2, 7, 8))
+    w, b = rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
+    ours = [mg.tensor(a, requires_grad=True) for a in (x, w, b)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    y = F.conv2d(*ours, padding=padding, dilation=dilation)
+    ty = torch.nn.functional.conv2d(*theirs, padding=padding, dilation=dilation)
+    assert y.shape == tuple(ty.shape)
+    if padding == "same":
+        assert y.shape[-2:] == x.shape[-2:]
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-10, atol=1e-10)
+    gy = rng.standard_normal(y.shape)
+    y.backward(mg.tensor(gy))
+    ty.backward(torch.from_numpy(gy))
+    for a, ta in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.torch
+def test_conv2d_module_with_named_padding_matches_pytorch(rng):
+    torch = pytest.importorskip("torch")
+    ours = nn.Conv2d(2, 3, 4, padding="same", dilation=(1, 2), bias=False, padding_mode="zeros")
+    theirs = torch.nn.Conv2d(2, 3, 4, padding="same", dilation=(1, 2), bias=False)
+    assert repr(ours) == repr(theirs)
+    assert repr(nn.Conv2d(2, 3, 4, padding="valid")) == repr(torch.nn.Conv2d(2, 3, 4,
+                                                                              padding="valid"))
+    theirs.weight.data = torch.from_numpy(ours.weight.detach().numpy().copy())
+    x = rng.standard_normal((1, 2, 6, 5)).astype(np.float32)
+    np.testing.assert_allclose(ours(mg.tensor(x)).detach().numpy(),
+                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: nn.Conv2d(2, 3, 3, padding="same", stride=2), ValueError,
+     "not supported for strided"),
+    (lambda: nn.Conv2d(2, 3, 3, padding="full"), ValueError, "Invalid padding string 'full'"),
+    (lambda: nn.Conv2d(2, 3, 3, padding_mode="mirror"), ValueError, "padding_mode must be one"),
+    (lambda: nn.Conv2d(2, 3, 3, padding_mode="reflect"), NotImplementedError, "zeros only"),
+    (lambda: F.conv2d(mg.ones(1, 2, 5, 5), mg.ones(3, 2, 3, 3), padding="same", stride=2),
+     RuntimeError, "not supported for strided"),
+    (lambda: F.conv2d(mg.ones(1, 2, 5, 5), mg.ones(3, 2, 3, 3), padding="full"), RuntimeError,
+     "Invalid padding string"),
+])
+def test_bad_named_padding_raises_as_pytorch(make, error, message):
+    """PyTorch's types: the module raises ValueError when built, F.conv2d RuntimeError."""
+    with pytest.raises(error, match=message):
+        make()

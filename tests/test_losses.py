@@ -69,9 +69,51 @@ def test_extreme_inputs_stay_finite_and_bad_inputs_raise():
     x = mg.tensor(np.array([100.0, -100.0]), requires_grad=True)
     nn.SoftMarginLoss()(x, np.array([-1.0, 1.0])).backward()
     assert np.isfinite(x.grad.data).all()
-    with pytest.raises(ValueError, match=r"target of shape \(3,\) does not match input of shape"):
+    with pytest.raises(RuntimeError, match=r"target of shape \(3,\) does not broadcast with"):
         nn.MSELoss()(mg.randn(4), np.zeros(3))
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         nn.L1Loss(reduction="avg")(mg.randn(3), np.zeros(3))
     with pytest.raises(ValueError, match="between 0 and 1"):
         nn.BCELoss()(mg.tensor([1.5]), np.ones(1))
+
+
+ONE_HOT = np.eye(3, dtype=np.float32)[[0, 1, 2, 0]]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call, error", [
+    (lambda lib, x: lib.nn.NLLLoss()(lib.nn.functional.log_softmax(x, dim=1),
+                                     lib.tensor(ONE_HOT)), RuntimeError),
+    (lambda lib, x: lib.nn.NLLLoss()(x, lib.tensor([0.0, 1.0, 2.0, 0.0])), RuntimeError),
+    (lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(np.eye(4, dtype=np.float32))),
+     RuntimeError),
+    (lambda lib, x: lib.nn.CrossEntropyLoss()(x, lib.tensor([0.0, 1.0, 2.0, 0.0])), RuntimeError),
+    (lambda lib, x: lib.nn.Linear(2, 5)(x), RuntimeError),
+    (lambda lib, x: lib.nn.functional.mse_loss(lib.ones(4, 2), lib.ones(3)), RuntimeError),
+])
+def test_errors_programs_catch_have_pytorchs_type(call, error):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    for lib in (mg, torch):
+        with pytest.raises(error):
+            call(lib, lib.tensor(x))
+
+
+def test_linear_shape_mismatch_has_pytorchs_message():
+    with pytest.raises(RuntimeError, match=r"^mat1 and mat2 shapes cannot be multiplied "
+                                           r"\(4x3 and 2x5\)$"):
+        nn.Linear(2, 5)(mg.ones(4, 3))
+    with pytest.raises(RuntimeError, match=r"\(8x3 and 2x5\)"):  # batch dims flattened
+        nn.Linear(2, 5)(mg.ones(2, 4, 3))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss"])
+def test_regression_losses_warn_and_broadcast_a_target_of_another_shape(name, rng):
+    torch = pytest.importorskip("torch")
+    x, y = rng.standard_normal((4, 1)), rng.standard_normal(4)
+    with pytest.warns(UserWarning, match="Using a target size .* different to the input size"):
+        ours = getattr(nn, name)()(mg.tensor(x), mg.tensor(y))
+    with pytest.warns(UserWarning):
+        theirs = getattr(torch.nn, name)()(torch.tensor(x), torch.tensor(y))
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)

@@ -24,12 +24,13 @@ def class_targets(target: Any, rows: int, classes: int, ignore_index: int) -> np
 
 
 def float_class_labels_error(prefix: str, target: np.ndarray, input_shape: tuple | None,
-                             noun: str = "array") -> TypeError:
+                             noun: str = "array") -> RuntimeError:
     """The error for float targets that cannot be probabilities (not of the input's rank, or
-    where probabilities are not allowed, input_shape None): class indices must be integers."""
+    where probabilities are not allowed, input_shape None): class indices must be integers.
+    A RuntimeError, as PyTorch's ('expected target dtype to be Long or Byte')."""
     hint = "" if input_shape is None else \
         f" (probability targets must have the input's shape {input_shape})"
-    return TypeError(f"{prefix}expected a Long (integer) {noun} of class indices, got "
+    return RuntimeError(f"{prefix}expected a Long (integer) {noun} of class indices, got "
                      f"{target.dtype} of shape {target.shape}{hint}")
 
 

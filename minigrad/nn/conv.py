@@ -15,14 +15,16 @@ class Conv2d(Module):
     kaiming_uniform_(a=sqrt(5)) for the weight, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, bias: bool = True, dtype: Any = None) -> None:
+                 padding: Any = 0, dilation: Any = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: Any = None) -> None:
         super().__init__()
         self.in_channels = _checks.size("in_channels", in_channels)
         self.out_channels = _checks.size("out_channels", out_channels)
         self.kernel_size = _checks.window_pair("kernel_size", kernel_size, 1)
         self.stride = _checks.window_pair("stride", stride, 1)
-        self.padding = _checks.window_pair("padding", padding, 0)
+        self.padding = _conv_padding(padding, self.stride)
         self.dilation = _checks.window_pair("dilation", dilation, 1)
+        self.padding_mode = _padding_mode(padding_mode)
         self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
@@ -42,6 +44,32 @@ class Conv2d(Module):
                 f"stride={self.stride}, padding={self.padding}"
                 + (f", dilation={self.dilation}" if self.dilation != (1, 1) else "")
                 + (", bias=False" if self.bias is None else ""))
+
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")  # PyTorch's; minigrad pads zeros
+
+
+def _conv_padding(padding: Any, stride: tuple[int, int]) -> Any:
+    """An int or pair (as a pair), or 'valid' or 'same' (stride 1 only), ValueError otherwise."""
+    if not isinstance(padding, str):
+        return _checks.window_pair("padding", padding, 0)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                         "{'valid', 'same'}")
+    if padding == "same" and stride != (1, 1):
+        raise ValueError("padding='same' is not supported for strided convolutions")
+    return padding
+
+
+def _padding_mode(padding_mode: Any) -> str:
+    """'zeros'; PyTorch's other modes raise NotImplementedError, anything else ValueError."""
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(f"padding_mode must be one of {PADDING_MODES}, but got "
+                         f"padding_mode={padding_mode!r}")
+    if padding_mode != "zeros":
+        raise NotImplementedError(f"padding_mode={padding_mode!r} is not supported: minigrad's "
+                                  "Conv2d pads with zeros only (padding_mode='zeros')")
+    return padding_mode
 
 
 class _Pool2d(Module):

@@ -30,9 +30,16 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-class IncompatibleKeys(NamedTuple):
+class _IncompatibleKeys(NamedTuple):
+    """What load_state_dict returns (PyTorch's name and printing)."""
     missing_keys: list[str]
     unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
 
 
 class Module:
@@ -52,8 +59,9 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign attributes before Module.__init__() is called")
         if isinstance(value, (Parameter, Module)):
-            self._forget(name)
             store = self._parameters if isinstance(value, Parameter) else self._modules
+            if name not in store:  # a replacement keeps its place in the order
+                self._forget(name)
             store[name] = value
         elif name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -116,7 +124,9 @@ class Module:
                             "(Tensor or None required)")
         self._forget(name)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -128,6 +138,21 @@ class Module:
         else:
             setattr(self, name, module)
 
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias of add_module (PyTorch's)."""
+        self.add_module(name, module)
+
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at a dotted path ('' is self); AttributeError naming the missing step."""
+        module = self
+        for step in target.split(".") if target else []:
+            if not hasattr(module, step):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{step}`")
+            module = getattr(module, step)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{step}` is not an nn.Module")
+        return module
+
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -136,14 +161,18 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """self and every submodule, depth first, with dotted names; a module reached twice
+        is yielded once unless remove_duplicate=False (memo: the modules already yielded)."""
         stack = [(prefix, self)]
-        seen: set[int] = set()
+        seen = set() if memo is None else memo
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
+            if module in seen:
                 continue
-            seen.add(id(module))
+            if remove_duplicate:
+                seen.add(module)
             yield name, module
             children = [(f"{name}.{child}" if name else child, m)
                         for child, m in module._modules.items() if m is not None]
@@ -158,26 +187,29 @@ class Module:
     def children(self) -> Iterator[Module]:
         return (m for _, m in self.named_children())
 
-    def _named_members(self, store: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Any]]:
+    def _named_members(self, store: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
         seen: set[int] = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) \
+            if recurse else [(prefix, self)]
         for module_name, module in modules:
             for name, value in getattr(module, store).items():
                 if value is None or id(value) in seen:
                     continue
-                seen.add(id(value))
+                if remove_duplicate:
+                    seen.add(id(value))
                 yield (f"{module_name}.{name}" if module_name else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True
-                         ) -> Iterator[tuple[str, Parameter]]:
-        return self._named_members("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True
-                      ) -> Iterator[tuple[str, Tensor]]:
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         return (b for _, b in self.named_buffers(recurse=recurse))
@@ -236,7 +268,9 @@ class Module:
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name (sharing memory, detached)."""
         state: OrderedDict[str, Tensor] = OrderedDict()
-        for module_name, module in self.named_modules(prefix.rstrip(".")):
+        # a shared module under each of its names, as PyTorch's
+        for module_name, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                      remove_duplicate=False):
             entries = list(module._parameters.items()) + [
                 (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]
             for name, value in entries:
@@ -246,7 +280,7 @@ class Module:
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
-                        ) -> IncompatibleKeys:
+                        ) -> _IncompatibleKeys:
         """Copy values (Tensors or NumPy arrays) into parameters and buffers: all or nothing.
 
         Every key, shape and dtype kind is checked before anything is copied, so a failed load
@@ -259,9 +293,11 @@ class Module:
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
-        if strict:
-            problems += [f"missing key {k!r}" for k in missing]
-            problems += [f"unexpected key {k!r}" for k in unexpected]
+        if strict:  # PyTorch's wording
+            for kind, keys in (("Missing", missing), ("Unexpected", unexpected)):
+                if keys:
+                    problems.append(f"{kind} key(s) in state_dict: "
+                                    + ", ".join(f'"{k}"' for k in keys) + ". ")
         arrays = {}
         for key, target in own.items():
             if key not in state_dict:
@@ -285,7 +321,7 @@ class Module:
         with no_grad():
             for key, array in arrays.items():
                 own[key]._array[...] = array
-        return IncompatibleKeys(missing, unexpected)
+        return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

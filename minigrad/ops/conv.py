@@ -72,16 +72,39 @@ def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1) -> Tensor:
-    """PyTorch's F.conv2d (groups=1): weight (out_channels, in_channels, kh, kw)."""
+    """PyTorch's F.conv2d (groups=1): weight (out_channels, in_channels, kh, kw); padding an
+    int, a pair, 'valid' or 'same'."""
     x, unbatched = _batched("conv2d", input)
     if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
         raise ValueError(f"conv2d: weight of shape {weight.shape} does not fit input of shape "
                          f"{input.shape} (expected weight (out, {x.shape[1]}, kh, kw))")
-    geometry = dict(stride=pair("stride", stride, 1), padding=pair("padding", padding, 0),
-                    dilation=pair("dilation", dilation, 1))
+    stride, dilation = pair("stride", stride, 1), pair("dilation", dilation, 1)
+    padding, crop = _resolved_padding(padding, weight.shape[2:], stride, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
-    y = Conv2d.apply(*args, **geometry)
+    y = Conv2d.apply(*args, stride=stride, padding=padding, dilation=dilation)
+    if crop != (0, 0):
+        y = y[:, :, crop[0]:, crop[1]:]
     return y.squeeze(0) if unbatched else y
+
+
+def _resolved_padding(padding: Any, kernel: tuple, stride: tuple, dilation: tuple
+                      ) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(padding on each side, rows and columns to crop from the output's start) for a padding
+    given as numbers or as 'valid' (none) or 'same' (PyTorch's rules, stride 1 only).
+
+    'same' pads dilation (k - 1) zeros per dim, the smaller half before and the larger after.
+    An odd total is padded here by its larger half on both sides, and the output's first row
+    (column) cropped: the same output as PyTorch's one extra zero after."""
+    if not isinstance(padding, str):
+        return pair("padding", padding, 0), (0, 0)
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding != "same":
+        raise RuntimeError(f"Invalid padding string: {padding!r} (expected 'valid' or 'same')")
+    if stride != (1, 1):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return tuple((t + 1) // 2 for t in totals), tuple(t % 2 for t in totals)
 
 
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:

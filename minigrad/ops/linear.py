@@ -97,9 +97,13 @@ def _linear(input: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
             negative_slope: float) -> Tensor:
     tensor_input("linear", input)  # an ndarray's ._array below would be a memoryview
     x, w = input._array, weight._array  # the arrays: cheaper to inspect than the Tensor properties
-    if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+    if x.ndim == 0 or w.ndim != 2:
         raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape "
                          f"{w.shape} (expected input (*, {w.shape[-1]}))")
+    if x.shape[-1] != w.shape[1]:  # PyTorch's error: input rows times weight^T
+        rows = x.size // x.shape[-1] if x.shape[-1] else int(np.prod(x.shape[:-1]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} "
+                           f"and {w.shape[1]}x{w.shape[0]})")
     if x.dtype != w.dtype or (bias is not None and bias._array.dtype != w.dtype):
         raise TypeError(f"linear: input ({input.dtype}), weight ({weight.dtype}) and bias "
                         f"({None if bias is None else bias.dtype}) must share one dtype")

@@ -119,9 +119,9 @@ def _check(name: str, input: Tensor, target: Any, weight: Tensor | None, reducti
     classes = input.shape[0] if input.ndim == 1 else input.shape[1]
     probabilities = allow_probabilities and target_array.ndim == input.ndim
     if target_array.dtype.kind == "f" and probabilities:
-        if target_array.shape != input.shape:
-            raise ValueError(f"{name}: probability targets of shape {target_array.shape} do not "
-                             f"match input of shape {input.shape}")
+        if target_array.shape != input.shape:  # PyTorch: RuntimeError (multi-target)
+            raise RuntimeError(f"{name}: probability targets of shape {target_array.shape} do "
+                               f"not match input of shape {input.shape}")
         if target_array.dtype != input.dtype:
             raise TypeError(f"{name}: probability targets are {target_array.dtype} but the "
                             f"input is {input.dtype}")
@@ -169,13 +169,18 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
 class BCEWithLogits(Function):
     """loss = w ((1 - y) x + l softplus(-x)), l = 1 + (pos_weight - 1) y, stable for any x;
     gx = g w ((1 - y) - l sigmoid(-x)). One kernel call (csrc/loss.pyx) computes every
-    element's loss and derivative; backward only scales the saved derivatives by g."""
+    element's loss and derivative; backward only scales the saved derivatives by g.
+    gy (soft targets, distillation) = g w (-x + (pos_weight - 1) softplus(-x)): -x from
+    (1 - y) x, and dl/dy = pos_weight - 1 times softplus(-x); computed in NumPy in backward,
+    and x, w, pos_weight kept for it, only when the target requires grad."""
 
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
         losses, grad, total = kernels.load("loss", x.dtype).bce_with_logits(
             x.reshape(-1), y.reshape(-1), weight, pos_weight)
-        ctx.save_for_backward(grad.reshape(x.shape))
+        wants_target_grad = getattr(ctx, "needs_input_grad", (False, False))[1]
+        ctx.save_for_backward(grad.reshape(x.shape), *((x, weight, pos_weight)
+                                                       if wants_target_grad else ()))
         ctx.scale = 1 / x.size if reduction == "mean" and x.size else 1
         if reduction == "none":
             return losses.reshape(x.shape)
@@ -185,8 +190,22 @@ class BCEWithLogits(Function):
 
     @staticmethod
     def backward(ctx, gy):
-        (grad,) = ctx.saved_tensors
-        return grad * (gy * ctx.scale), None, None, None
+        grad, *target_inputs = ctx.saved_tensors
+        g = gy * ctx.scale
+        gy_target = _bce_target_derivative(*target_inputs) * g if target_inputs else None
+        return grad * g, gy_target, None, None
+
+
+def _bce_target_derivative(x: np.ndarray, weight: np.ndarray | None,
+                           pos_weight: np.ndarray | None) -> np.ndarray:
+    """d loss / d y = w (-x + (pos_weight - 1) softplus(-x)), in x's shape and dtype."""
+    x64 = x.astype(np.float64).reshape(-1)
+    derivative = -x64
+    if pos_weight is not None:
+        derivative = derivative + (pos_weight - 1.0) * np.logaddexp(0.0, -x64)
+    if weight is not None:
+        derivative = derivative * weight
+    return derivative.reshape(x.shape).astype(x.dtype)
 
 
 def _broadcast_flat(name: str, array: Any, input: Tensor) -> np.ndarray | None:
@@ -208,11 +227,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor 
     if reduction not in REDUCTIONS:
         raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
                          f"{REDUCTIONS}, got {reduction!r}")
-    y = target._array if isinstance(target, Tensor) else np.asarray(target)
+    y = target if isinstance(target, Tensor) else np.asarray(target)
     if y.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target of shape {y.shape} does not "
                          f"match input of shape {input.shape}")
-    y = y.astype(input.dtype, copy=False)
+    if y.dtype != input.dtype:  # a Tensor through the differentiable cast, for its gradient
+        y = y.to(input._array.dtype) if isinstance(y, Tensor) else y.astype(input.dtype)
     extras = [_broadcast_flat(name, t, input) for name, t in (("weight", weight),
                                                                ("pos_weight", pos_weight))]
     return BCEWithLogits.apply(input, y, *extras, reduction=reduction)

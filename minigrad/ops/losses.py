@@ -4,6 +4,7 @@ definitions and `reduction` ('none', 'mean', 'sum'; KL also 'batchmean'). The fu
 cross-entropy and BCE-with-logits are in ops/loss.py."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,11 +16,33 @@ from .loss import REDUCTIONS
 
 
 def _target(name: str, input: Tensor, target: Any) -> Tensor:
-    target = target if isinstance(target, Tensor) else Tensor._make(
-        np.asarray(target, dtype=input.dtype))
+    target = _as_tensor(input, target)
     if target.shape != input.shape:
         raise ValueError(f"{name}: target of shape {target.shape} does not match input of shape "
                          f"{input.shape}")
+    return target
+
+
+def _as_tensor(input: Tensor, target: Any) -> Tensor:
+    return target if isinstance(target, Tensor) else Tensor._make(
+        np.asarray(target, dtype=input.dtype))
+
+
+def _broadcast_target(name: str, input: Tensor, target: Any) -> Tensor:
+    """The target of a regression loss: of another shape, broadcast against the input with
+    PyTorch's UserWarning (an (N, 1) output against an (N,) target is the classic mistake:
+    the loss is then taken over N x N pairs), RuntimeError when the shapes do not broadcast."""
+    target = _as_tensor(input, target)
+    if target.shape != input.shape:
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise RuntimeError(f"{name}: target of shape {target.shape} does not broadcast "
+                               f"with input of shape {input.shape}") from None
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                      f"size ({input.shape}). This will likely lead to incorrect results due "
+                      "to broadcasting. Please ensure they have the same size.", UserWarning,
+                      stacklevel=3)
     return target
 
 
@@ -35,12 +58,12 @@ def _reduce(name: str, losses: Tensor, reduction: str) -> Tensor:
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """|x - y|."""
-    return _reduce("l1_loss", abs(input - _target("l1_loss", input, target)), reduction)
+    return _reduce("l1_loss", abs(input - _broadcast_target("l1_loss", input, target)), reduction)
 
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """(x - y)^2."""
-    difference = input - _target("mse_loss", input, target)
+    difference = input - _broadcast_target("mse_loss", input, target)
     return _reduce("mse_loss", difference * difference, reduction)
 
 
@@ -73,7 +96,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Any, weight: Tensor | Non
 
 def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 for |d| < delta, else delta (|d| - 0.5 delta), d = x - y."""
-    d = input - _target("huber_loss", input, target)
+    d = input - _broadcast_target("huber_loss", input, target)
     size = abs(d)
     losses = where(size < delta, 0.5 * d * d, delta * (size - 0.5 * delta))
     return _reduce("huber_loss", losses, reduction)
@@ -82,7 +105,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
 def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta for |d| < beta, else |d| - 0.5 beta (beta = 0: L1)."""
-    d = input - _target("smooth_l1_loss", input, target)
+    d = input - _broadcast_target("smooth_l1_loss", input, target)
     size = abs(d)
     if beta == 0:
         return _reduce("smooth_l1_loss", size, reduction)

@@ -13,6 +13,7 @@ class Adam(Optimizer):
     weight_decay adds wd p to g (L2); AdamW instead scales p by 1 - lr wd (decoupled)."""
 
     state_names = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    dtype_bound_states = ("exp_avg",)  # PyTorch: exp_avg.lerp_(grad, 1 - beta1)
     option_checks = {**Optimizer.option_checks, "eps": _hyper.non_negative,
                      "betas": _hyper.betas, "amsgrad": _hyper.flag}
     decoupled = False

@@ -12,6 +12,7 @@ class RMSprop(Optimizer):
     p -= lr g / (sqrt(v') + eps), or through a momentum buffer b = momentum b + g / (...)."""
 
     state_names = ("square_avg", "momentum_buffer", "grad_avg")
+    dtype_bound_states = ("grad_avg",)  # PyTorch: grad_avg.lerp_(grad, 1 - alpha)
     option_checks = {**Optimizer.option_checks, "eps": _hyper.non_negative,
                      "alpha": _hyper.unit_interval, "momentum": _hyper.non_negative,
                      "centered": _hyper.flag}

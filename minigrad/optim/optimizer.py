@@ -47,18 +47,27 @@ class _Arena:
     def spans(self) -> list[tuple[int, int]]:
         return list(zip(self.offsets[:-1], self.offsets[1:]))
 
-    def sync(self) -> None:
-        """Pull in any p.data or p.grad the user replaced since the last step."""
+    def sync(self) -> bool:
+        """Pull in any p.data or p.grad the user replaced since the last step. Returns False,
+        having pulled nothing, when a parameter's data now has another dtype (model.double()
+        after the optimizer was built): the arena must then be re-packed."""
+        replaced = [i for i, (p, view) in enumerate(zip(self.params, self.data_views))
+                    if p._array is not view]
+        for i in replaced:
+            shape, new_shape = self.data_views[i].shape, self.params[i]._array.shape
+            if new_shape != shape:
+                raise ValueError(f"a parameter of shape {shape} was replaced by one of shape "
+                                 f"{new_shape}; build a new optimizer instead")
+        if any(self.params[i]._array.dtype != self.values.dtype for i in replaced):
+            return False
         for p, view, grad_view in zip(self.params, self.data_views, self.grad_views):
             if p._array is not view:
-                if p._array.shape != view.shape:
-                    raise ValueError(f"a parameter of shape {view.shape} was replaced by one of "
-                                     f"shape {p._array.shape}; build a new optimizer instead")
                 view[...] = p._array
                 p._array = view
             if p.grad is not None and p.grad._array is not grad_view:
                 grad_view[...] = p.grad._array
                 p.grad = Tensor._make(grad_view)
+        return True
 
     def state_view(self, name: str, i: int, value: Any) -> Tensor:
         """Parameter i's slot of the flat state buffer `name` (created for the whole arena on
@@ -86,6 +95,9 @@ class Optimizer:
 
     state_names: tuple[str, ...] = ()  # every per-parameter state buffer, in state_dict order
     needs_step = True                  # whether the update reads the step count ('step' state)
+    # the state buffers PyTorch's update cannot combine with a parameter of another dtype (its
+    # lerp_ raises a RuntimeError): a parameter converted after such a buffer was made is refused
+    dtype_bound_states: tuple[str, ...] = ()
     option_checks: dict[str, Callable[[str, Any], None]] = {
         "lr": _hyper.non_negative, "weight_decay": _hyper.non_negative, "maximize": _hyper.flag}
 
@@ -130,11 +142,47 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         group = {**self.defaults, **param_group, "params": params}
         self._validate(group)
+        self.param_groups.append(group)
+        self._arenas.append(self._pack(params))
+
+    @staticmethod
+    def _pack(params: list) -> list[_Arena]:
+        """One arena per dtype, in the order the dtypes first appear among params."""
         by_dtype: dict[np.dtype, list] = defaultdict(list)
         for p in params:
             by_dtype[p._array.dtype].append(p)
-        self.param_groups.append(group)
-        self._arenas.append([_Arena(ps, dtype) for dtype, ps in by_dtype.items()])
+        return [_Arena(ps, dtype) for dtype, ps in by_dtype.items()]
+
+    def _packed(self, index: int) -> list[_Arena]:
+        """Group index's arenas, synced with the parameters; re-packed, with the state buffers
+        converted, when some parameters changed dtype since (PyTorch's optimizer steps a model
+        converted after it was built, in its new dtype)."""
+        arenas = self._arenas[index]
+        if all([arena.sync() for arena in arenas]):  # a list: every arena checks its shapes
+            return arenas
+        self._check_conversions(arenas)
+        arenas = self._arenas[index] = self._pack(self.param_groups[index]["params"])
+        for arena in arenas:
+            for i, p in enumerate(arena.params):
+                state = self.state.get(p, {})
+                for name in self.state_names:
+                    if name in state:
+                        state[name] = arena.state_view(name, i, state[name]._array)
+        return arenas
+
+    def _check_conversions(self, arenas: list[_Arena]) -> None:
+        """RuntimeError, before anything changes, where PyTorch's step raises for a converted
+        parameter: its state has a buffer of the old dtype that the update cannot mix in."""
+        for arena in arenas:
+            for p in arena.params:
+                bound = [n for n in self.dtype_bound_states if n in self.state.get(p, {})]
+                if p._array.dtype != arena.values.dtype and bound:
+                    raise RuntimeError(
+                        f"{type(self).__name__}: a parameter was converted from "
+                        f"{arena.values.dtype} to {p._array.dtype} after its state "
+                        f"({', '.join(bound)}) was made in {arena.values.dtype}; PyTorch's step "
+                        "raises here too. Convert the model before building the optimizer, or "
+                        "build a new optimizer")
 
     def _validate(self, group: dict) -> None:
         """Check every option of a group (TypeError for a wrong type, ValueError for a value out
@@ -144,8 +192,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients: one memset per arena; p.grad becomes None (set_to_none) or zeros."""
-        for arenas in self._arenas:
-            for arena in arenas:
+        for index in range(len(self._arenas)):
+            for arena in self._packed(index):
                 self._kernel(arena).zero_fill(arena.grad)
                 for p, view in zip(arena.params, arena.grad_views):
                     p.grad = None if set_to_none else Tensor._make(view)
@@ -156,10 +204,9 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group, arenas in zip(self.param_groups, self._arenas):
+        for index, group in enumerate(self.param_groups):
             fills = self._state_fills(group)
-            for arena in arenas:
-                arena.sync()
+            for arena in self._packed(index):
                 for run in self._runs(arena, fills):
                     self._update(arena, run, group)
                     # as PyTorch's in-place update bumps the parameters' versions
@@ -238,9 +285,9 @@ class Optimizer:
         plan = checked_state_dict(self, state_dict)
         for group, options in zip(self.param_groups, plan.groups):
             group.update(options)
-        slots = {id(p): (arena, i) for arenas in self._arenas for arena in arenas
-                 for i, p in enumerate(arena.params)}
-        self.state.clear()
+        self.state.clear()  # first: a re-pack below has no old state to convert
+        slots = {id(p): (arena, i) for index in range(len(self._arenas))
+                 for arena in self._packed(index) for i, p in enumerate(arena.params)}
         for p, saved in plan.states:
             arena, i = slots[id(p)]
             state = self.state[p]
