@@ -13,15 +13,12 @@ import builtins
 import functools
 import math
 import re
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "programs"))
-from harness import NAMES, run_program  # noqa: E402
+from programs.harness import NAMES, run_program, torch_is_minigrad
 
 # Programs that stop on this branch, with their first failure (`python tests/programs/
 # harness.py`): the API the other parts of issue 12 add. strict: a fixed one must leave the list.
@@ -158,8 +155,6 @@ def test_the_alias_is_undone_after_a_run():
 
 
 def test_a_module_minigrad_lacks_fails_as_for_a_user():
-    from harness import torch_is_minigrad
-
     with torch_is_minigrad(), pytest.raises(ModuleNotFoundError, match="torch.no_such_module"):
         import torch.no_such_module  # noqa: F401
     import minigrad.nn.functional
