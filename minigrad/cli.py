@@ -3,7 +3,8 @@
     minigrad train [--data mnist|digits] [--model lenet|mlp] [--batchnorm/--no-batchnorm] [--dropout P]
                    [--optimizer adam|adamw|sgd|momentum|nesterov|rmsprop|adagrad|adadelta]
                    [--lr LR] [--schedule none|step|cosine|exponential|onecycle]
-                   [--weight-decay WD] [--epochs N] [--batch-size B] [--seed S] [--out DIR]
+                   [--weight-decay WD] [--epochs N] [--batch-size B] [--patience P]
+                   [--seed S] [--out DIR]
     minigrad evaluate DIR/model.ckpt
 """
 from __future__ import annotations
@@ -70,15 +71,36 @@ def _scheduler(name: str, optimizer: Any, epochs: int, steps_per_epoch: int) -> 
     return None, False
 
 
-def _standardized_data(name: str) -> tuple:
-    """A dataset as tensors, standardized with the training images' mean and std."""
-    (x_train, y_train), (x_test, y_test) = DATASETS[name][0]()
+VALIDATION_FRACTION = 0.1
+
+
+def validation_split(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training indices, validation indices): a seeded permutation of range(count), its first
+    10% (at least one image) held out for validation, so the two never share an image."""
+    order = np.random.default_rng(seed).permutation(count)
+    held_out = max(1, round(VALIDATION_FRACTION * count))
+    return np.sort(order[held_out:]), np.sort(order[:held_out])
+
+
+def _standardized_data(name: str, seed: int) -> tuple:
+    """The dataset as (train, validation, test) pairs of tensors: the validation images held out
+    of the training images by `seed`, all three standardized with the training part's mean and
+    std (neither the validation nor the test images influence the preprocessing)."""
+    (x_images, y_labels), (x_test, y_test) = DATASETS[name][0]()
+    train_index, val_index = validation_split(len(x_images), seed)
+    x_train, y_train = x_images[train_index], y_labels[train_index]
     mean, std = x_train.mean(), x_train.std()
-    return ((tensor((x_train - mean) / std), tensor(y_train)),
-            (tensor((x_test - mean) / std), tensor(y_test)))
+
+    def standardized(x: np.ndarray, y: np.ndarray) -> tuple:
+        return tensor((x - mean) / std), tensor(y)
+    return (standardized(x_train, y_train),
+            standardized(x_images[val_index], y_labels[val_index]),
+            standardized(x_test, y_test))
 
 
-def _save_plot(history: dict, path: Path) -> str:
+def _save_plot(history: dict, test_accuracy: float, path: Path) -> str:
+    """Loss and accuracy curves: training and validation per epoch (the validation split chose
+    the best epoch), and the test accuracy of the kept model as one point at that epoch."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -89,10 +111,12 @@ def _save_plot(history: dict, path: Path) -> str:
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     left.plot(np.arange(1, len(history["iterations"]) + 1) / max(len(history["iterations"]) //
               max(len(epochs), 1), 1), history["iterations"], alpha=0.4, label="train (batch)")
-    left.plot(epochs, [e["val_loss"] for e in history["epochs"]], "o-", label="test")
+    left.plot(epochs, [e["val_loss"] for e in history["epochs"]], "o-", label="validation")
     left.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
     right.plot(epochs, [e["train_accuracy"] for e in history["epochs"]], "o-", label="train")
-    right.plot(epochs, [e["val_accuracy"] for e in history["epochs"]], "o-", label="test")
+    right.plot(epochs, [e["val_accuracy"] for e in history["epochs"]], "o-", label="validation")
+    right.plot([history["best_epoch"]], [test_accuracy], "k*", markersize=12,
+               label="test (best epoch by validation)")
     right.set(xlabel="epoch", ylabel="accuracy", title="accuracy")
     for axis in (left, right):
         axis.legend()
@@ -103,28 +127,36 @@ def _save_plot(history: dict, path: Path) -> str:
 
 
 def train(args: argparse.Namespace) -> None:
+    """Train on the training split, validate every epoch on the held-out split (early stopping
+    and the best weights by validation loss), then evaluate the kept model once on the test set."""
     config = {key: value for key, value in vars(args).items() if key not in ("command", "func")}
     manual_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = _standardized_data(args.data)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = _standardized_data(args.data,
+                                                                             args.seed)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=args.batch_size,
                         shuffle=True, generator=np.random.default_rng(args.seed))
-    test_loader = DataLoader(TensorDataset(x_test, y_test), batch_size=500)
+    val_loader = DataLoader(TensorDataset(x_val, y_val), batch_size=500)
     model = build_model(config)
     optimizer = OPTIMIZERS[args.optimizer](model.parameters(), args)
     scheduler, per_batch = _scheduler(args.schedule, optimizer, args.epochs, len(loader))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    history = fit(model, optimizer, nn.CrossEntropyLoss(), loader, args.epochs, test_loader,
-                  scheduler, per_batch, progress=not args.no_progress)
+    history = fit(model, optimizer, nn.CrossEntropyLoss(), loader, args.epochs, val_loader,
+                  scheduler, per_batch, early_stopping_patience=args.patience,
+                  progress=not args.no_progress)
     seconds = time.perf_counter() - started
-    metrics = evaluate(model, test_loader, nn.CrossEntropyLoss())
-    save({"config": config, "model": model.state_dict(), "test_accuracy": metrics["accuracy"]},
-         out / "model.ckpt")
-    (out / "history.json").write_text(json.dumps(history.as_dict(), indent=1))
-    print(f"test accuracy {metrics['accuracy']:.4f} (best epoch {history.best_epoch}), "
+    best = history.epochs[history.best_epoch - 1]
+    test = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=500),
+                    nn.CrossEntropyLoss())
+    save({"config": config, "model": model.state_dict(), "test_accuracy": test["accuracy"],
+          "val_accuracy": best["val_accuracy"]}, out / "model.ckpt")
+    record = {**history.as_dict(), "test_loss": test["loss"], "test_accuracy": test["accuracy"]}
+    (out / "history.json").write_text(json.dumps(record, indent=1))
+    print(f"best epoch {history.best_epoch} of {len(history.epochs)} by validation "
+          f"(accuracy {best['val_accuracy']:.4f}); test accuracy {test['accuracy']:.4f}, "
           f"{seconds:.1f} s; saved {out / 'model.ckpt'}, {out / 'history.json'}")
-    print(_save_plot(history.as_dict(), out / "curves.png"))
+    print(_save_plot(history.as_dict(), test["accuracy"], out / "curves.png"))
 
 
 def evaluate_checkpoint(args: argparse.Namespace) -> None:
@@ -138,7 +170,8 @@ def evaluate_checkpoint(args: argparse.Namespace) -> None:
         first = str(error).splitlines()[1].strip() if "\n" in str(error) else str(error)
         raise CheckpointError(f"{args.checkpoint} holds weights for another architecture "
                               f"than its config describes ({first})") from None
-    _, (x_test, y_test) = _standardized_data(checkpoint["config"].get("data", "mnist"))
+    config = checkpoint["config"]
+    *_, (x_test, y_test) = _standardized_data(config.get("data", "mnist"), config.get("seed", 0))
     metrics = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=500),
                        nn.CrossEntropyLoss())
     print(f"test accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
@@ -161,7 +194,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--weight-decay", type=float, default=0.0)
     run.add_argument("--epochs", type=int, default=15)
     run.add_argument("--batch-size", type=int, default=64)
-    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--patience", type=int, default=5, help="stop after this many epochs "
+                     "without a lower validation loss")
+    run.add_argument("--seed", type=int, default=0, help="initial weights, shuffling and the "
+                     "10%% validation split held out of the training images")
     run.add_argument("--out", default="runs/latest")
     run.add_argument("--no-progress", action="store_true", help="no progress bar or epoch lines")
     run.set_defaults(func=train)
@@ -175,8 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser()
     args = arguments.parse_args(argv)
     if args.command == "train" and (args.epochs < 1 or args.batch_size < 1 or
-                                    not 0 <= args.dropout < 1 or args.lr <= 0):
-        arguments.error("--epochs and --batch-size must be >= 1, --dropout in [0, 1), --lr > 0")
+                                    not 0 <= args.dropout < 1 or args.lr <= 0 or
+                                    args.patience < 0):
+        arguments.error("--epochs and --batch-size must be >= 1, --dropout in [0, 1), --lr > 0, "
+                        "--patience >= 0")
     try:
         args.func(args)
     except (OSError, CheckpointError, ValueError, KeyError) as error:  # OSError: str has the path

@@ -1,6 +1,6 @@
 """The training loop: fit a model, validate, stop early, keep the best weights, show progress.
 
-    history = fit(model, optimizer, loss_fn, train_loader, epochs=15, val_loader=test_loader)
+    history = fit(model, optimizer, loss_fn, train_loader, epochs=15, val_loader=val_loader)
 
 History keeps the loss of every iteration and, per epoch, the mean training loss and accuracy,
 the validation loss and accuracy, the learning rate and the time taken.

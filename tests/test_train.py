@@ -12,33 +12,34 @@ from minigrad.train import evaluate, fit
 
 
 def moons_loaders():
+    """(training loader, validation loader) over 300 and 100 disjoint moons."""
     x, y = make_moons(400, noise=0.1, seed=0)
     train = TensorDataset(mg.tensor(x[:300].astype(np.float32)), y[:300])
-    test = TensorDataset(mg.tensor(x[300:].astype(np.float32)), y[300:])
+    validation = TensorDataset(mg.tensor(x[300:].astype(np.float32)), y[300:])
     return (DataLoader(train, batch_size=32, shuffle=True, generator=np.random.default_rng(0)),
-            DataLoader(test, batch_size=100))
+            DataLoader(validation, batch_size=100))
 
 
 def test_fit_learns_the_moons_and_records_its_history():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 20), nn.ReLU(), nn.Linear(20, 2))
-    train, test = moons_loaders()
+    train, validation = moons_loaders()
     history = fit(model, mg.optim.Adam(model.parameters(), lr=0.02), nn.CrossEntropyLoss(),
-                  train, epochs=15, val_loader=test, progress=False)
+                  train, epochs=15, val_loader=validation, progress=False)
     assert len(history.iterations) == 15 * len(train) and len(history.epochs) == 15
     assert history.epochs[-1]["val_accuracy"] > 0.95
     best = min(history.epochs, key=lambda e: e["val_loss"])
     assert history.best_epoch == best["epoch"]
-    restored = evaluate(model, test, nn.CrossEntropyLoss())
+    restored = evaluate(model, validation, nn.CrossEntropyLoss())
     assert restored["loss"] == pytest.approx(best["val_loss"])  # best weights restored
 
 
 def test_early_stopping_stops_after_patience_epochs_without_improvement():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 2))
-    train, test = moons_loaders()
+    train, validation = moons_loaders()
     history = fit(model, mg.optim.SGD(model.parameters(), lr=0.0), nn.CrossEntropyLoss(), train,
-                  epochs=50, val_loader=test, early_stopping_patience=2, progress=False)
+                  epochs=50, val_loader=validation, early_stopping_patience=2, progress=False)
     assert len(history.epochs) == 4  # epoch 1 sets the best, 2-4 do not improve (lr 0)
 
 
@@ -66,6 +67,67 @@ def test_train_and_evaluate_commands(fake_mnist, capsys):
     assert "test accuracy" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("count, seed", [(4000, 0), (4000, 7), (1437, 3), (5, 1)])
+def test_validation_split_is_disjoint_seeded_and_a_tenth(count, seed):
+    train_index, val_index = cli.validation_split(count, seed)
+    assert len(val_index) == max(1, round(count / 10))
+    assert not set(train_index) & set(val_index)  # disjoint
+    assert sorted([*train_index, *val_index]) == list(range(count))  # together: every image
+    again = cli.validation_split(count, seed)
+    assert np.array_equal(again[1], val_index)  # the seed alone decides it
+    if count > 100:
+        assert not np.array_equal(cli.validation_split(count, seed + 1)[1], val_index)
+
+
+def _counting(monkeypatch, module, calls):
+    """Replace module.evaluate by a wrapper that records the size of every evaluated dataset."""
+    real = module.evaluate
+
+    def counted(model, loader, loss_fn):
+        calls.append(len(loader.dataset))
+        return real(model, loader, loss_fn)
+    monkeypatch.setattr(module, "evaluate", counted)
+
+
+def test_train_selects_on_validation_and_evaluates_the_test_set_once(fake_mnist, monkeypatch,
+                                                                     capsys):
+    import minigrad.train as training
+
+    calls = []
+    _counting(monkeypatch, training, calls)  # fit's per-epoch validation
+    _counting(monkeypatch, cli, calls)       # the command's final test evaluation
+    out = fake_mnist / "run"
+    assert cli.main(["train", "--model", "mlp", "--epochs", "3", "--batch-size", "100",
+                     "--lr", "0.01", "--seed", "4", "--out", str(out), "--no-progress"]) == 0
+    history = json.loads((out / "history.json").read_text())
+    epochs = len(history["epochs"])
+    assert calls == [400] * epochs + [1000]  # 10% of 4,000 validated per epoch; test once, last
+    best = min(history["epochs"], key=lambda e: e["val_loss"])
+    assert history["best_epoch"] == best["epoch"]
+    # the saved weights are the best epoch's by validation: re-evaluating them on the same
+    # held-out split gives that epoch's validation loss, and the test figures are the report's
+    checkpoint = mg.load(out / "model.ckpt")
+    model = cli.build_model(checkpoint["config"])
+    model.load_state_dict(checkpoint["model"])
+    _, (x_val, y_val), (x_test, y_test) = cli._standardized_data("mnist", 4)
+    validation = evaluate(model, DataLoader(TensorDataset(x_val, y_val), batch_size=500),
+                          nn.CrossEntropyLoss())
+    assert validation["loss"] == pytest.approx(best["val_loss"], rel=1e-6)
+    test = evaluate(model, DataLoader(TensorDataset(x_test, y_test), batch_size=500),
+                    nn.CrossEntropyLoss())
+    assert checkpoint["test_accuracy"] == history["test_accuracy"] == test["accuracy"]
+    assert f"test accuracy {test['accuracy']:.4f}" in capsys.readouterr().out
+
+
+def test_validation_images_are_not_trained_on(fake_mnist):
+    """The training and validation tensors hold different images of the training part, and the
+    test images are neither."""
+    (x_train, _), (x_val, _), (x_test, _) = cli._standardized_data("mnist", 0)
+    assert (len(x_train), len(x_val), len(x_test)) == (3600, 400, 1000)
+    rows = {row.tobytes() for row in x_train.numpy().reshape(len(x_train), -1)}
+    assert not any(row.tobytes() in rows for row in x_val.numpy().reshape(len(x_val), -1))
+
+
 def test_command_errors_are_one_line(fake_mnist, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         cli.main(["train", "--optimizer", "lbfgs"])
@@ -88,9 +150,9 @@ def test_command_errors_are_one_line(fake_mnist, capsys, monkeypatch):
 def test_validation_every_n_steps_is_recorded():
     mg.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 2))
-    train, test = moons_loaders()
+    train, validation = moons_loaders()
     history = fit(model, mg.optim.SGD(model.parameters(), lr=0.1), nn.CrossEntropyLoss(), train,
-                  epochs=2, val_loader=test, val_every=4, progress=False)
+                  epochs=2, val_loader=validation, val_every=4, progress=False)
     steps = 2 * len(train)
     assert [v["step"] for v in history.validations] == list(range(4, steps + 1, 4))
     assert all(0 <= v["accuracy"] <= 1 for v in history.validations)
