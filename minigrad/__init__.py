@@ -6,9 +6,8 @@ The public API follows PyTorch's: `minigrad.tensor`, `Tensor.backward`, `minigra
 from . import kernels  # first: sets OMP_WAIT_POLICY before any OpenMP runtime loads
 from .tensor import Tensor  # second: tensor.py binds the ops, which need autograd, which needs Tensor
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import (arange, empty, empty_like, from_numpy, full, full_like, ones, ones_like,
-                       rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,
-                       zeros_like)
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, logspace, meshgrid, ones, ones_like, tensor, zeros, zeros_like)
 from .device import device
 from .dtypes import *  # noqa: F401,F403  (float32, float64, int64, long, ..., set_default_dtype)
 from .gradcheck import GradcheckError, gradcheck
@@ -19,9 +18,11 @@ from .ops import (abs, add, argmax, argmin, cat, clamp, clip, clone, concat, con
                   logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg,
                   permute, pow, relu, reshape, selu, sigmoid, sin, softmax, softplus, sqrt, squeeze,
                   stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view, where)
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, normal,
+                     rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
                      set_rng_state)
 from .serialization import CheckpointError, load, save
 from . import data, nn, optim  # noqa: E402  (subpackages, as torch.nn and torch.optim)
+from . import accelerator, backends, cuda  # noqa: E402  (CPU-only answers to device probes)
 
 __version__ = "0.1.0"
