@@ -82,7 +82,7 @@ def legacy_array(args: tuple) -> np.ndarray:
     of the default float dtype (Tensor(2, 3)), no argument an empty one, a tensor its own array
     (shared), any other data its values in the default float dtype (Tensor([1, 2]) is float)."""
     if all(is_int(a) for a in args):
-        return np.empty(_checked_shape(args, "Tensor"), default_float())
+        return np.empty(_checked_shape(args, "Tensor") if args else (0,), default_float())
     if len(args) > 1:
         raise TypeError("Tensor(): expected sizes (ints) or one sequence of data, got "
                         f"({', '.join(type(a).__name__ for a in args)})")
@@ -95,6 +95,20 @@ def legacy_array(args: tuple) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------- from a shape
+
+def broadcast_shape(*shapes: tuple) -> tuple:
+    """The shape that shapes broadcast to (RuntimeError, PyTorch's message, when they don't)."""
+    result: list = []
+    for shape in shapes:
+        result = [1] * (len(shape) - len(result)) + result
+        padded = [1] * (len(result) - len(shape)) + list(shape)
+        for axis, (a, b) in enumerate(zip(result, padded)):
+            if a != b and 1 not in (a, b):
+                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                                   f"({b}) at non-singleton dimension {axis}")
+            result[axis] = b if a == 1 else a
+    return tuple(result)
+
 
 def is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
@@ -218,6 +232,8 @@ def _spaced(start: float, end: float, steps: int, dtype: np.dtype) -> np.ndarray
         raise TypeError(f"linspace(): argument 'steps' must be int, not {type(steps).__name__}")
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
+    if steps == 1:
+        return np.full(1, start, dtype)
     # float dtypes compute in their own precision (PyTorch's numbers); integers in float64
     work = dtype if dtype.kind == "f" else np.dtype(np.float64)
     index = np.arange(steps, dtype=work)

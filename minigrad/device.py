@@ -84,6 +84,9 @@ def parse_to(*args: Any, **kwargs: Any) -> tuple:
     if "other" in options:  # to(other_tensor): other's device and dtype
         other = options.pop("other")
         options["device"], options["dtype"] = other.device, other._array.dtype
+    for flag in ("non_blocking", "copy"):
+        if not isinstance(options[flag], bool):
+            raise TypeError(f"to(): {flag} must be a bool, got {options[flag]!r}")
     if options["device"] is not None:
         options["device"] = device(options["device"])
     if options["dtype"] is not None:

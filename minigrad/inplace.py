@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .creation import broadcast_shape
 from .dtypes import category, true_division_dtype
 from .ops.elementwise import result_dtype
 from .random import Generator, numpy_rng
@@ -41,7 +42,7 @@ def _check_result(t: Tensor, result: np.dtype, other_shape: tuple) -> None:
         raise RuntimeError(f"result type {SCALAR_TYPE_NAMES.get(result, result)} can't be cast "
                            "to the desired output type "
                            f"{SCALAR_TYPE_NAMES.get(t._array.dtype, t._array.dtype)}")
-    broadcast = np.broadcast_shapes(t.shape, other_shape)
+    broadcast = broadcast_shape(t.shape, other_shape)
     if broadcast != t.shape:
         raise RuntimeError(f"output with shape {list(t.shape)} doesn't match the broadcast "
                            f"shape {list(broadcast)}")
@@ -129,7 +130,7 @@ def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     t._check_inplace()
     bounds = [b for b in (min, max) if b is not None]
-    _check_result(t, result_dtype(t, *bounds), np.broadcast_shapes(*map(_shape_of, bounds)))
+    _check_result(t, result_dtype(t, *bounds), broadcast_shape(*map(_shape_of, bounds)))
     np.clip(t._array, _values(min), _values(max), out=t._array, casting="unsafe")
     t._mark_changed()
     return t

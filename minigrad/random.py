@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .creation import is_int, float_dtype, shape_of
+from .creation import broadcast_shape, float_dtype, is_int, shape_of
 from .device import check as check_device, device as as_device
 from .tensor import Tensor
 
@@ -204,13 +204,14 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator 
     if size is not None or dtype is not None:
         raise TypeError("normal() with a tensor mean or std takes no size or dtype: the result "
                         "has their broadcast shape and dtype")
+    for t in tensors:
+        if t._array.dtype.kind != "f":
+            raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
+                                      f"{t._array.dtype}: mean and std must be floating point")
     dtype = result_dtype(mean, std)
-    if dtype.kind != "f":
-        raise NotImplementedError(f'"normal_kernel_cpu" not implemented for {dtype}: mean and '
-                                  "std must be floating point")
     means, stds = (np.asarray(v._array if isinstance(v, Tensor) else v) for v in (mean, std))
     _check_std(stds)
-    shape = np.broadcast_shapes(means.shape, stds.shape)
+    shape = broadcast_shape(means.shape, stds.shape)
     noise = numpy_rng(generator).standard_normal(shape)
     return _leaf((means + stds * noise).astype(dtype), requires_grad)
 
