@@ -6,9 +6,8 @@ The public API follows PyTorch's: `minigrad.tensor`, `Tensor.backward`, `minigra
 from . import kernels  # first: sets OMP_WAIT_POLICY before any OpenMP runtime loads
 from .tensor import Tensor  # second: tensor.py binds the ops, which need autograd, which needs Tensor
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import (arange, empty, empty_like, from_numpy, full, full_like, ones, ones_like,
-                       rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros,
-                       zeros_like)
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, logspace, meshgrid, ones, ones_like, tensor, zeros, zeros_like)
 from .device import device
 from .dtypes import *  # noqa: F401,F403  (float32, float64, int64, long, ..., set_default_dtype)
 from .gradcheck import GradcheckError, gradcheck
@@ -23,9 +22,11 @@ from .ops import (all, allclose, any, argsort, bitwise_and, bitwise_not, bitwise
                   ceil, chunk, cumsum, equal, flip, floor, gather, isclose, linalg, logical_and,
                   logical_not, logical_or, logical_xor, masked_fill, norm, numel, prod, repeat,
                   round, scatter, scatter_add, sign, sort, split, topk, trunc, unbind)
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, normal,
+                     rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
                      set_rng_state)
 from .serialization import CheckpointError, load, save
 from . import data, nn, optim, utils  # noqa: E402  (subpackages, as torch.nn and torch.utils)
+from . import accelerator, backends, cuda  # noqa: E402  (CPU-only answers to device probes)
 
 __version__ = "0.1.0"

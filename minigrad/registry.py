@@ -115,7 +115,8 @@ REGISTRY: list[OpInfo] = [
     OpInfo("minimum", mg.minimum, lambda rng: binary(rng, distinct)),
     OpInfo("where", mg.where, lambda rng: [
         Sample((uniform(rng, 2, 3) > 0, uniform(rng, 2, 3), uniform(rng, 3)))]),
-    OpInfo("to_double", lambda a: a.double() * 2, unary()),
+    # the cast's Function itself: a.double() of a float64 tensor is a, as in PyTorch
+    OpInfo("to_double", lambda a: mg.ops.to_dtype(a, np.dtype(np.float64)) * 2, unary()),
     OpInfo("clone", mg.clone, unary()),
     # activations
     OpInfo("relu", mg.relu, unary(away_from_zero)),

@@ -38,9 +38,10 @@ INPLACE_CLOCK = InplaceClock()
 class Tensor:
     """An n-dimensional array that can record the operations applied to it for backward.
 
-    Build tensors with `minigrad.tensor(data, dtype=None, requires_grad=False)` (or `Tensor(data)`,
-    which infers the dtype the same way). `_node` is the recorded op that produced this tensor
-    (None for leaves).
+    Build tensors with `minigrad.tensor(data, dtype=None, requires_grad=False)`. `Tensor(...)` is
+    PyTorch's legacy constructor: `Tensor(2, 3)` an uninitialized tensor of that shape,
+    `Tensor([1, 2])` the data in the default float dtype (creation.legacy_array). `_node` is the
+    recorded op that produced this tensor (None for leaves).
     """
 
     # _grad_buffer (unset until an optimizer sets it, for any leaf it optimizes, Parameter or not):
@@ -49,10 +50,13 @@ class Tensor:
                  "_grad_buffer", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        from .creation import as_array
+    def __init__(self, *args: Any, device: Any = None) -> None:
+        check_device(device)
+        self._init_leaf(_creation.legacy_array(args))
 
-        self._array = as_array(data, None)
+    def _init_leaf(self, array: np.ndarray, requires_grad: bool = False) -> None:
+        """Make self a leaf holding array (Tensor(...) and nn.Parameter(...) start here)."""
+        self._array = array
         self.grad: Tensor | None = None
         self.requires_grad = False
         self._node = None
@@ -98,6 +102,23 @@ class Tensor:
     @property
     def dtype(self) -> dtype:
         return from_numpy_dtype(self._array.dtype)
+
+    @property
+    def device(self) -> Any:
+        """Where the values live: always the CPU (device(type='cpu'))."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def get_device(self) -> int:
+        """-1: the CPU (PyTorch's number for it)."""
+        return -1
 
     @property
     def is_leaf(self) -> bool:
@@ -224,14 +245,41 @@ class Tensor:
     def __index__(self) -> int:
         return int(self._array.item())
 
-    def to(self, dtype: Any) -> Tensor:
-        return _ops.to_dtype(self, np.dtype(dtype))
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """This tensor in another dtype (a differentiable cast) or on a device (only the CPU):
+        to(dtype), to(device), to("cpu"), to(other), to(device, dtype), keywords dtype=,
+        device=, non_blocking=, copy=. Returns self when nothing changes and copy is False."""
+        _, dtype, _, copy = parse_to(*args, **kwargs)
+        if dtype is not None and dtype != self._array.dtype:
+            return _ops.to_dtype(self, dtype)
+        return _ops.clone(self) if copy else self
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Raises: minigrad runs on the CPU only."""
+        return self.to("cuda" if device is None else device)
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """type(): the type's name ("minigrad.FloatTensor"); type(dtype) or type(that name):
+        this tensor in that dtype (self when it has it already)."""
+        if dtype is None:
+            return f"minigrad.{_inplace.SCALAR_TYPE_NAMES[self._array.dtype]}Tensor"
+        if isinstance(dtype, str):
+            dtype = _legacy_type(dtype)
+        elif not is_dtype(dtype):
+            raise TypeError("dtype must be a type, str, or dtype object")
+        return self.to(dtype)
 
     def float(self) -> Tensor:
         return self.to(np.float32)
 
     def double(self) -> Tensor:
         return self.to(np.float64)
+
+    def half(self) -> Tensor:
+        return self.to(np.float16)
 
     def long(self) -> Tensor:
         return self.to(np.int64)
@@ -241,6 +289,32 @@ class Tensor:
 
     def bool(self) -> Tensor:
         return self.to(np.bool_)
+
+    # new_*: tensors of this one's dtype unless dtype= says (creation.py has the functions)
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        return _creation.tensor(data, dtype=dtype or self._array.dtype, device=device,
+                                requires_grad=requires_grad)
+
+    def new_zeros(self, *sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return _creation.zeros(*sizes, size=size, dtype=dtype or self._array.dtype,
+                               device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return _creation.ones(*sizes, size=size, dtype=dtype or self._array.dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return _creation.empty(*sizes, size=size, dtype=dtype or self._array.dtype,
+                               device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
+        return _creation.full(size, fill_value, dtype=dtype or self._array.dtype, device=device,
+                              requires_grad=requires_grad)
 
     def clone(self) -> Tensor:
         return _ops.clone(self)
@@ -264,46 +338,46 @@ class Tensor:
         """Count an in-place change of this tensor's memory, after it happened."""
         mark_changed((self,))
 
-    def _inplace(self, ufunc: np.ufunc, other: Any) -> Tensor:
-        self._check_inplace()
-        ufunc(self._array, other._array if isinstance(other, Tensor) else other, out=self._array,
-              casting="same_kind")
-        self._mark_changed()
-        return self
+    # the bodies, with PyTorch's dtype, shape and leaf checks, are in minigrad/inplace.py
+    def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return _inplace.arithmetic_(np.add, self, other, alpha)
 
-    def add_(self, other: Any, alpha: Scalar = 1) -> Tensor:
-        return self._inplace(np.add, other if alpha == 1 else _scaled(other, alpha))
-
-    def sub_(self, other: Any, alpha: Scalar = 1) -> Tensor:
-        return self._inplace(np.subtract, other if alpha == 1 else _scaled(other, alpha))
+    def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
+        return _inplace.arithmetic_(np.subtract, self, other, alpha)
 
     def mul_(self, other: Any) -> Tensor:
-        return self._inplace(np.multiply, other)
+        return _inplace.arithmetic_(np.multiply, self, other)
 
-    def div_(self, other: Any) -> Tensor:
-        return self._inplace(np.true_divide, other)
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _inplace.div_(self, other, rounding_mode)
 
     def zero_(self) -> Tensor:
-        return self.fill_(0)
+        return _inplace.fill_(self, 0)
 
-    def fill_(self, value: Scalar) -> Tensor:
-        self._check_inplace()
-        self._array[...] = value
-        self._mark_changed()
-        return self
+    def fill_(self, value: Any) -> Tensor:
+        return _inplace.fill_(self, value)
 
-    def copy_(self, src: Any) -> Tensor:
-        self._check_inplace()
-        np.copyto(self._array, src._array if isinstance(src, Tensor) else np.asarray(src),
-                  casting="same_kind")
-        self._mark_changed()
-        return self
+    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
+        return _inplace.copy_(self, src)
 
-    def clamp_(self, min: Scalar | None = None, max: Scalar | None = None) -> Tensor:
-        self._check_inplace()
-        np.clip(self._array, min, max, out=self._array)
-        self._mark_changed()
-        return self
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's)
+        return _inplace.clamp_(self, min, max)
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _inplace.uniform_(self, from_, to, generator)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _inplace.normal_(self, mean, std, generator)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        return _inplace.exponential_(self, lambd, generator)
+
+    def random_(self, from_: int | None = None, to: int | None = None, *,
+                generator: Any = None) -> Tensor:
+        return _inplace.random_(self, from_, to, generator)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        return _inplace.bernoulli_(self, p, generator)
 
     __iadd__ = add_
     __isub__ = sub_
@@ -359,8 +433,16 @@ def mark_changed(tensors: Iterable[Tensor]) -> None:
             t._node.changed_outputs += ((t._array, owner._changes),)
 
 
-def _scaled(other: Any, alpha: Scalar) -> Any:
-    return (other._array if isinstance(other, Tensor) else np.asarray(other)) * alpha
+def _legacy_type(name: str) -> np.dtype:
+    """The dtype of a type name such as "minigrad.DoubleTensor" (Tensor.type's strings)."""
+    for numpy_dtype, scalar_name in _inplace.SCALAR_TYPE_NAMES.items():
+        if name == f"minigrad.{scalar_name}Tensor":
+            return numpy_dtype
+    raise ValueError(f"invalid type: {name!r}; expected a name such as 'minigrad.FloatTensor'")
 
 
-from . import ops as _ops  # noqa: E402  (ops import Tensor; bind the module after the class exists)
+# ops, creation and inplace import Tensor: bind the modules after the class exists
+from . import ops as _ops  # noqa: E402
+from . import creation as _creation  # noqa: E402
+from .device import CPU, check as check_device, is_dtype, parse_to  # noqa: E402
+from . import inplace as _inplace  # noqa: E402

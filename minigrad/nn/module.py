@@ -22,9 +22,10 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        array = np.empty(0, np.float32) if data is None else (
-            data._array if isinstance(data, Tensor) else data)
-        super().__init__(array, requires_grad=requires_grad)
+        from ..creation import inferred_array
+
+        array = np.empty(0, np.float32) if data is None else inferred_array(data)
+        self._init_leaf(array, requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -246,17 +247,33 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Cast floating-point parameters and buffers to dtype, in place."""
-        dtype = np.dtype(dtype)
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Cast floating-point parameters and buffers (and their grads) to a floating dtype, in
+        place; devices are accepted and ignored (only the CPU exists). The forms of Tensor.to:
+        to(dtype), to(device), to("cpu"), to(tensor), to(device, dtype), keywords; not copy=."""
+        from ..device import parse_to
+
+        if "copy" in kwargs:
+            raise RuntimeError(".to() does not accept copy argument")
+        _, dtype, _, _ = parse_to(*args, **kwargs)
+        if dtype is None:
+            return self
         if dtype.kind != "f":
-            raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype=minigrad.{dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
             if t._array.dtype.kind == "f":
                 t._array = t._array.astype(dtype)
                 if t.grad is not None:
-                    t.grad = None
+                    t.grad._array = t.grad._array.astype(dtype)
         return self
+
+    def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises: minigrad runs on the CPU only."""
+        return self.to("cuda" if device is None else device)
 
     def float(self) -> Module:
         return self.to(np.float32)
