@@ -28,15 +28,17 @@ def _holds_python_numbers(data: Any) -> bool:
     return not isinstance(data, (np.ndarray, np.generic, Tensor))
 
 
-def inferred_array(data: Any) -> np.ndarray:
-    """data as an ndarray of PyTorch's inferred dtype, without a copy when it is one already."""
+def inferred_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """data as an ndarray of PyTorch's inferred dtype, without a copy when it is one already.
+    Python numbers given a dtype go straight to it (0.1 as float64 is not rounded to float32 on
+    the way)."""
     if isinstance(data, Tensor):
         return data._array
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:
-        array = np.array(data)
-        if array.dtype == np.float64 and _holds_python_numbers(data):
+        array = np.array(data, dtype=dtype)
+        if dtype is None and array.dtype == np.float64 and _holds_python_numbers(data):
             array = array.astype(default_float())
     if array.dtype.kind not in "biuf":
         raise TypeError(f"can't convert data of dtype {array.dtype} to a tensor; "
@@ -55,7 +57,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
                       "sourceTensor.detach().clone()", UserWarning, stacklevel=2)
-    array = inferred_array(data)
+    array = inferred_array(data, dtype)
     array = array.astype(dtype or array.dtype, copy=True)
     return _new(array, requires_grad)
 

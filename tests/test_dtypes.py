@@ -110,3 +110,9 @@ def test_set_default_dtype_refuses_non_floats_before_changing_anything():
     with pytest.raises(TypeError, match="floating-point"):
         mg.set_default_dtype(mg.int64)
     assert mg.get_default_dtype() is mg.float32
+
+
+def test_python_floats_given_a_dtype_are_not_rounded_through_the_default():
+    assert mg.tensor([0.1], dtype=mg.float64).item() == 0.1
+    assert mg.tensor(0.1, dtype=mg.float64).item() == 0.1
+    assert mg.tensor([0.1]).item() == np.float32(0.1)
