@@ -104,7 +104,7 @@ def randperm(n: int, dtype: Any = None) -> Tensor:
 
 
 def _like(fn: Any, other: Tensor, dtype: Any, requires_grad: bool) -> Tensor:
-    return fn(*other.shape, dtype=dtype or other.dtype, requires_grad=requires_grad)
+    return fn(*other._array.shape, dtype=dtype or other.dtype, requires_grad=requires_grad)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
