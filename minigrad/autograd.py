@@ -193,7 +193,8 @@ def _tensors(value: Any, what: str) -> list[Any]:
         return [value]
     if isinstance(value, (list, tuple)):
         return list(value)
-    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, got {type(value).__name__}")
+    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, got "
+                    f"{type(value).__name__}")
 
 
 def _seeds(outputs: list[Tensor], grad_outputs: list[Any]) -> list[tuple[Tensor, np.ndarray]]:
@@ -210,7 +211,7 @@ def _seeds(outputs: list[Tensor], grad_outputs: list[Any]) -> list[tuple[Tensor,
         if given is None:
             if out._array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            seed = np.ones(out._array.shape, out._array.dtype)
+            seed = np.array(1, out._array.dtype).reshape(out._array.shape)  # np.ones is slower
         else:
             seed = np.asarray(given._array if isinstance(given, Tensor) else given,
                               dtype=out._array.dtype)
