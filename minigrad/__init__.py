@@ -4,8 +4,10 @@ The public API follows PyTorch's: `minigrad.tensor`, `Tensor.backward`, `minigra
 `minigrad.nn`, `minigrad.optim`. See README.md and docs/architecture.md.
 """
 from . import kernels  # first: sets OMP_WAIT_POLICY before any OpenMP runtime loads
-from .tensor import Tensor  # second: tensor.py binds the ops, which need autograd, which needs Tensor
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .tensor import Size, Tensor  # second: tensor.py binds the ops, which need autograd, which needs Tensor
+from .autograd import (Function, enable_grad, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
+from ._printing import get_printoptions, printoptions, set_printoptions
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, logspace, meshgrid, ones, ones_like, tensor, zeros, zeros_like)
 from .device import device

@@ -1,179 +1,26 @@
-"""The autograd engine: Function, its context, grad mode, and the backward graph walk.
+"""The autograd engine: the backward graph walk, and PyTorch's autograd.backward and autograd.grad.
 
-An op is a subclass of Function with two static methods working on NumPy arrays:
-
-    forward(ctx, *arrays, **options) -> ndarray
-    backward(ctx, grad_output) -> one gradient (or None) per positional argument of forward
-
-`Function.apply` unwraps Tensors, runs forward, and, when grad mode is on and some input requires
-grad, records the context as the output's node. `run_backward` walks the recorded graph in reverse
-topological order without recursion, sums the gradients flowing into each node, reduces broadcast
-dimensions, accumulates into the leaves' `.grad`, and frees the saved arrays unless retain_graph.
+Ops are Functions (function.py) that record a Context node on their output. `backpropagate`
+walks the recorded graph in reverse topological order without recursion, sums the gradients flowing into each node, reduces broadcast
+dimensions, and frees the saved arrays unless retain_graph; `backward` accumulates what reaches
+the leaves into their `.grad`, `grad` returns what reaches the given inputs and touches no `.grad`.
 Before a node's backward runs, it checks that nothing it saved was changed in place since it was
 recorded (PyTorch's saved-tensor version check), so a changed input never gives a wrong gradient.
+
+Tensor hooks (`register_hook`, `retain_grad`) are in hooks.py; the walk runs them on the summed
+gradient of a tensor before it flows on, only when some hook was ever registered.
 """
 from __future__ import annotations
 
-import functools
-import threading
-from typing import Any, Callable, TypeVar
+from typing import Any, Sequence
 
 import numpy as np
 
-from .tensor import INPLACE_CLOCK, Tensor
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-# --------------------------------------------------------------------------------------- grad mode
-
-_grad_mode = threading.local()
-
-
-def is_grad_enabled() -> bool:
-    """True when operations are being recorded for backward (per thread, as in PyTorch)."""
-    return getattr(_grad_mode, "enabled", True)
-
-
-class set_grad_enabled:
-    """Turn gradient recording on or off; usable as a function, context manager or decorator."""
-
-    def __init__(self, mode: bool) -> None:
-        self.previous = is_grad_enabled()
-        self.mode = bool(mode)
-        _grad_mode.enabled = self.mode
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.previous
-
-    def __call__(self, fn: F) -> F:
-        mode = self.mode
-        _grad_mode.enabled = self.previous  # decorating must not change the current mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-class _GradModeContext:
-    """Base of no_grad / enable_grad: a context manager that is also a decorator."""
-
-    mode = True
-
-    def __enter__(self) -> None:
-        self.previous = is_grad_enabled()
-        _grad_mode.enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self.previous
-
-    def __call__(self, fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self.__class__():
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-
-class no_grad(_GradModeContext):
-    """Context manager and decorator that disables gradient recording."""
-
-    mode = False
-
-
-class enable_grad(_GradModeContext):
-    """Context manager and decorator that enables gradient recording (e.g. inside no_grad)."""
-
-    mode = True
-
-
-# --------------------------------------------------------------------------------------- Function
-
-
-class Context:
-    """What one recorded op keeps for backward: the Function, its parents and saved arrays.
-
-    Ops may also store plain attributes on it (shapes, options). `parents` holds one entry per
-    positional argument of forward: the input Tensor, or None for a non-tensor argument.
-    """
-
-    __slots__ = ("function", "parents", "needs_input_grad", "saved_tensors", "released",
-                 "version", "changed_outputs", "__dict__")
-
-    def __init__(self) -> None:
-        self.saved_tensors: tuple = ()
-        self.released = False
-        self.changed_outputs: tuple = ()  # (array, version) of the output, changed in place
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        self.saved_tensors = arrays
-
-    def release(self) -> None:
-        """Free what forward saved; a second backward through this node then raises."""
-        self.saved_tensors = self.changed_outputs = ()
-        self.__dict__.clear()
-        self.released = True
-
-    @property
-    def name(self) -> str:
-        return self.function.__name__ + "Backward"
-
-
-class Function:
-    """Base class of every differentiable op (see the module docstring for the contract)."""
-
-    @staticmethod
-    def forward(ctx: Context, *args: Any, **kwargs: Any) -> np.ndarray:
-        raise NotImplementedError
-
-    @staticmethod
-    def backward(ctx: Context, grad_output: np.ndarray) -> Any:
-        raise NotImplementedError
-
-    @classmethod
-    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        ctx = Context()
-        arrays, parents, needs_input_grad = [], [], []
-        for a in args:  # one pass: this is the hot path of every op
-            if isinstance(a, Tensor):
-                arrays.append(a._array)
-                parents.append(a)
-                needs_input_grad.append(a.requires_grad)
-            else:
-                arrays.append(a)
-                parents.append(None)
-                needs_input_grad.append(False)
-        record = True in needs_input_grad and is_grad_enabled()
-        if record:
-            ctx.needs_input_grad = tuple(needs_input_grad)
-            ctx.version = INPLACE_CLOCK.now
-        out = cls.forward(ctx, *arrays, **kwargs)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        result = Tensor._make(out)
-        if out.base is not None:  # a view: it shares its parent's memory and version counter
-            result._base = _viewed_parent(out, parents)
-        if record:
-            ctx.function = cls
-            ctx.parents = tuple(parents)
-            result.requires_grad = True
-            result._node = ctx
-        return result
-
-
-def _viewed_parent(view: np.ndarray, parents: list) -> Tensor | None:
-    """The owner tensor of the memory that view (an op's output) looks into, if it is a parent's."""
-    for parent in parents:
-        if parent is not None and (parent._array is view.base or parent._array.base is view.base):
-            return parent._owner()
-    return None
-
+from .function import Context, Function  # noqa: F401  (re-exported)
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F401  (re-exported)
+                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .hooks import HOOKS, hook_owner, retained_by, run_hooks
+from .tensor import INPLACE_CLOCK, Size, Tensor
 
 # --------------------------------------------------------------------------------------- backward
 
@@ -206,11 +53,14 @@ def sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def _topological_order(root: Context) -> list[Context]:
-    """Nodes reachable from root, each after all nodes that consume it (iterative DFS)."""
+# --------------------------------------------------------------------------------------- the walk
+
+
+def _topological_order(roots: list[Context]) -> list[Context]:
+    """Nodes reachable from roots, each after all nodes that consume it (iterative DFS)."""
     post_order: list[Context] = []
     visited: set[int] = set()
-    stack: list[tuple[Context, bool]] = [(root, False)]
+    stack: list[tuple[Context, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         node, expanded = stack.pop()
         if expanded:
@@ -227,33 +77,78 @@ def _topological_order(root: Context) -> list[Context]:
     return post_order
 
 
-def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
-    """leaf.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena).
+def _leading_to(order: list[Context], inputs: Sequence[Tensor]) -> set[Context]:
+    """The nodes of order through whose backward a gradient can reach one of inputs."""
+    input_ids = {id(hook_owner(t)) for t in inputs}
+    leading: set[Context] = set()
+    for node in reversed(order):  # parents before the nodes that consume them
+        if any(p is not None and (id(hook_owner(p)) in input_ids or p._node in leading)
+               for p in node.parents):
+            leading.add(node)
+    return leading
+
+
+def _accumulate_grad(tensor: Tensor, grad: np.ndarray) -> None:
+    """tensor.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena).
 
     A first gradient is copied: into the parameter's arena buffer when an optimizer gave it one
     (so the arena stays where the optimizer reads), else into a new array; also when the leaf
     has changed dtype since (model.double()), and the optimizer re-packs at its next step.
     """
-    if leaf.grad is None:
-        buffer = getattr(leaf, "_grad_buffer", None)
-        if buffer is None or buffer.dtype != leaf._array.dtype:
-            buffer = np.empty(leaf._array.shape, leaf._array.dtype)
+    if tensor.grad is None:
+        buffer = getattr(tensor, "_grad_buffer", None)
+        if buffer is None or buffer.dtype != tensor._array.dtype:
+            buffer = np.empty(tensor._array.shape, tensor._array.dtype)
         np.copyto(buffer, grad, casting="unsafe")
-        leaf.grad = Tensor._make(buffer)
+        tensor.grad = Tensor._make(buffer)
     else:
-        np.add(leaf.grad._array, grad, out=leaf.grad._array, casting="unsafe")
+        np.add(tensor.grad._array, grad, out=tensor.grad._array, casting="unsafe")
 
 
-def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
-    """Propagate grad (d output / d root) from root to every leaf that requires grad."""
-    if root._node is None:  # root is itself a leaf
-        _accumulate_leaf(root, grad)
-        return
-    pending: dict[Context, np.ndarray] = {root._node: grad}
-    for node in _topological_order(root._node):
+def _hooked(owner: Tensor | Context, grad: np.ndarray) -> np.ndarray:
+    """The gradient of owner (a leaf, or a non-leaf's node) after its hooks, kept if retained."""
+    grad = run_hooks(owner, grad)
+    retaining = retained_by(owner)
+    if retaining is not None:
+        _accumulate_grad(retaining, grad)
+    return grad
+
+
+def _add_to(sums: dict, key: Any, grad: np.ndarray) -> None:
+    sums[key] = grad if key not in sums else sums[key] + grad
+
+
+def backpropagate(seeds: list[tuple[Tensor, np.ndarray]], retain_graph: bool = False,
+                  inputs: Sequence[Tensor] | None = None) -> list[np.ndarray | None] | None:
+    """Propagate each seed (d output / d tensor, for its tensor) through the graph.
+
+    inputs None (backward): accumulate into the .grad of every leaf that requires grad. Else
+    (grad): return the gradient reaching each of inputs (None where none did), touching no .grad
+    and running only the nodes that lead to an input.
+    """
+    hooked = HOOKS.registered > 0
+    collect_leaves = hooked or inputs is not None  # sum each leaf's gradient before delivering it
+    leaf_sums: dict[Tensor, np.ndarray] = {}
+    pending: dict[Context, np.ndarray] = {}
+    for tensor, grad in seeds:
+        _add_to(leaf_sums if tensor._node is None else pending, hook_owner(tensor), grad)
+    order = _topological_order(list(pending))
+    if inputs is not None:
+        wanted = {t._node for t in inputs if t._node is not None}
+        leading = _leading_to(order, inputs)
+        order = [node for node in order if node in leading or node in wanted]
+        reached: dict[Context, np.ndarray] = {}
+    for node in order:
         grad_out = pending.pop(node, None)
         if grad_out is None:  # no gradient reached this node
             continue
+        if hooked:
+            grad_out = _hooked(node, grad_out)
+        if inputs is not None:
+            if node in wanted:
+                reached[node] = grad_out
+            if node not in leading:
+                continue
         if node.released:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time ({node.name}): its saved "
@@ -272,11 +167,112 @@ def run_backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> 
                 g = sum_to_shape(g, parent._array.shape)
             if g.dtype != parent._array.dtype:  # a gradient has its tensor's dtype, always
                 g = g.astype(parent._array.dtype)
-            if parent._node is None:
-                _accumulate_leaf(parent, g)
-            elif parent._node in pending:
-                pending[parent._node] = pending[parent._node] + g
+            node_of_parent = parent._node
+            if node_of_parent is not None:  # inline: this loop is backward's hot path
+                pending[node_of_parent] = (g if node_of_parent not in pending
+                                           else pending[node_of_parent] + g)
+            elif collect_leaves:
+                _add_to(leaf_sums, parent, g)
             else:
-                pending[parent._node] = g
+                _accumulate_grad(parent, g)
         if not retain_graph:
             node.release()
+    if inputs is None:
+        for leaf, grad in leaf_sums.items():
+            _accumulate_grad(leaf, _hooked(leaf, grad) if hooked else grad)
+        return None
+    return [reached.get(t._node) if t._node is not None
+            else _hooked(t, leaf_sums[t]) if t in leaf_sums else None for t in inputs]
+
+
+# --------------------------------------------------------------------------------------- API
+
+
+def _tensors(value: Any, what: str) -> list[Any]:
+    """A Tensor or a sequence of them (or of None, for gradients) as a list."""
+    if isinstance(value, Tensor) or value is None:
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise TypeError(f"{what} must be a Tensor or a sequence of Tensors, got "
+                    f"{type(value).__name__}")
+
+
+def _seeds(outputs: list[Tensor], grad_outputs: list[Any]) -> list[tuple[Tensor, np.ndarray]]:
+    """Pair each output with the gradient to start from (ones for a scalar), checked."""
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    seeds = []
+    for i, (out, given) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"outputs[{i}] must be a Tensor, got {type(out).__name__}")
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
+                               "a grad_fn")
+        if given is None:
+            if out._array.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            seed = np.array(1, out._array.dtype).reshape(out._array.shape)  # np.ones is slower
+        else:
+            seed = np.asarray(given._array if isinstance(given, Tensor) else given,
+                              dtype=out._array.dtype)
+            if seed.shape != out._array.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{Size(seed.shape)} and output[{i}] has a shape of "
+                                   f"{Size(out._array.shape)}.")
+        seeds.append((out, seed))
+    return seeds
+
+
+def _no_higher_order(create_graph: bool) -> None:
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (higher-order gradients) is not supported: minigrad's backward "
+            "rules compute on NumPy arrays outside the graph, so a gradient has no grad_fn")
+
+
+def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
+             retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    """Accumulate the gradients of tensors (weighted by grad_tensors) into every leaf's .grad
+    (torch.autograd.backward)."""
+    _no_higher_order(create_graph)
+    outputs = _tensors(tensors, "tensors")
+    grads = [None] * len(outputs) if grad_tensors is None else _tensors(grad_tensors,
+                                                                          "grad_tensors")
+    backpropagate(_seeds(outputs, grads), bool(retain_graph))
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+         *, allow_unused: bool | None = None,
+         materialize_grads: bool = False) -> tuple[Tensor | None, ...]:
+    """The gradients of outputs (weighted by grad_outputs) with respect to each of inputs,
+    leaving every .grad untouched (torch.autograd.grad).
+
+    An input that outputs do not depend on raises, unless allow_unused (then its gradient is
+    None) or materialize_grads (then it is zeros).
+    """
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads="
+                         f"True, but got: allow_unused={allow_unused}.")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
+    _no_higher_order(create_graph)
+    targets = _tensors(inputs, "inputs")
+    if not targets:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    if not all(isinstance(t, Tensor) and t.requires_grad for t in targets):
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    outs = _tensors(outputs, "outputs")
+    grads = [None] * len(outs) if grad_outputs is None else _tensors(grad_outputs,
+                                                                       "grad_outputs")
+    reached = backpropagate(_seeds(outs, grads), bool(retain_graph), targets)
+    results = []
+    for i, (target, g) in enumerate(zip(targets, reached)):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
+                               "used in the graph. Set allow_unused=True if this is the desired "
+                               "behavior.")
+        if g is None and materialize_grads:
+            g = np.zeros_like(target._array)
+        results.append(None if g is None else Tensor._make(np.array(g)))
+    return tuple(results)

@@ -54,7 +54,7 @@ def _analytic_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], x: Tensor,
                 t.grad = None
         seed = np.zeros(out.numel(), dtype=out.dtype)
         seed[i] = 1
-        out.backward(seed.reshape(out.shape))
+        out.backward(seed.reshape(out._array.shape))
         if x.grad is not None:
             rows[i] = x.grad._array.astype(np.float64).ravel()
     return rows

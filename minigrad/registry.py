@@ -72,7 +72,7 @@ def reduction(make: Callable = uniform) -> Callable[[np.random.Generator], list]
 
 
 def _batch_norm_train(x: mg.Tensor, weight: mg.Tensor | None, bias: mg.Tensor | None) -> mg.Tensor:
-    channels = x.shape[1]
+    channels = x._array.shape[1]
     running_mean, running_var = mg.zeros(channels, dtype=x.dtype), mg.ones(channels, dtype=x.dtype)
     return F.batch_norm(x, running_mean, running_var, weight, bias, training=True)
 
@@ -249,7 +249,7 @@ REGISTRY: list[OpInfo] = [
         w, b, training=False), lambda rng: [
         Sample((uniform(rng, 4, 3), uniform(rng, 3), uniform(rng, 3))),
         Sample((uniform(rng, 2, 3, 2, 2), uniform(rng, 3), uniform(rng, 3)))]),
-    OpInfo("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-2:], w, b), lambda rng: [
+    OpInfo("layer_norm", lambda x, w, b: F.layer_norm(x, x._array.shape[-2:], w, b), lambda rng: [
         Sample((uniform(rng, 2, 3, 4), uniform(rng, 3, 4), uniform(rng, 3, 4))),
         Sample((uniform(rng, 3, 2, 5), None, None))]),
     # losses (ops/loss.py)

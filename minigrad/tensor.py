@@ -20,6 +20,29 @@ from .dtypes import dtype, from_numpy_dtype
 Scalar = int | float | bool
 
 
+class Size(tuple):
+    """A tensor's shape: a tuple of ints that prints as `minigrad.Size([2, 3])` (torch.Size)."""
+
+    def __repr__(self) -> str:
+        return f"minigrad.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other: Any) -> Size:
+        return Size(tuple.__add__(self, other))
+
+    def __radd__(self, other: Any) -> Size:
+        return Size(tuple(other) + tuple(self))
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        return int(np.prod(self, dtype=np.int64))
+
+
 class InplaceClock:
     """How many in-place changes were made to any tensor so far: the time that a tensor's
     _changed_at (when its memory last changed) and Context.version (when an op was recorded)
@@ -45,9 +68,10 @@ class Tensor:
     """
 
     # _grad_buffer (unset until an optimizer sets it, for any leaf it optimizes, Parameter or not):
-    # the slot of the optimizer's flat gradient arena that backward writes a first gradient into
+    # the slot of the optimizer's flat gradient arena that backward writes a first gradient into;
+    # _hooks (unset until register_hook on a leaf): see hooks.py
     __slots__ = ("_array", "grad", "requires_grad", "_node", "_base", "_changes", "_changed_at",
-                 "_grad_buffer", "__weakref__")
+                 "_grad_buffer", "_hooks", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
 
     def __init__(self, *args: Any, device: Any = None) -> None:
@@ -92,8 +116,9 @@ class Tensor:
         self._array = value._array
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._array.shape
+    def shape(self) -> Size:
+        """The size of each dimension (internal code reads the cheaper `_array.shape`)."""
+        return Size(self._array.shape)
 
     @property
     def ndim(self) -> int:
@@ -145,8 +170,9 @@ class Tensor:
     def mT(self) -> Tensor:
         return _ops.transpose(self, -2, -1)
 
-    def size(self, dim: int | None = None) -> Any:
-        return self._array.shape if dim is None else self._array.shape[dim]
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape, or the size of dimension dim."""
+        return Size(self._array.shape) if dim is None else self._array.shape[dim]
 
     def dim(self) -> int:
         return self._array.ndim
@@ -160,15 +186,19 @@ class Tensor:
         return self._array.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(self._array, separator=", ", prefix="tensor(")
-        extras = ""
-        if self._array.dtype not in (np.float32, np.int64, np.bool_):
-            extras += f", dtype={self._array.dtype}"
-        if self._node is not None:
-            extras += f", grad_fn=<{self._node.name}>"
-        elif self.requires_grad:
-            extras += ", requires_grad=True"
-        return f"tensor({body}{extras})"
+        """As PyTorch prints it (see _printing.py; mg.set_printoptions changes the layout)."""
+        from ._printing import tensor_repr
+
+        grad_fn_name = None if self._node is None else self._node.name
+        return tensor_repr(self._array, grad_fn_name, self.requires_grad)
+
+    __str__ = __repr__
+
+    def __format__(self, format_spec: str) -> str:
+        """f"{loss:.4f}": a 0-d tensor formats as its Python number, as in PyTorch."""
+        if self._array.ndim == 0:
+            return self._array.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     # ------------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -181,25 +211,32 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (PyTorch's Tensor.backward)."""
-        from .autograd import run_backward
+        from .autograd import backward
 
-        if not self.requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                               "grad_fn")
-        if gradient is None:
-            if self._array.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs; "
-                                   f"pass gradient= for an output of shape {self.shape}")
-            grad = np.ones(self._array.shape, self._array.dtype)
-        else:
-            grad = np.asarray(gradient._array if isinstance(gradient, Tensor) else gradient,
-                              dtype=self._array.dtype)
-            if grad.shape != self._array.shape:
-                raise RuntimeError(f"Mismatch in shape: gradient has a shape of {grad.shape} and "
-                                   f"output has a shape of {self._array.shape}")
-        run_backward(self, grad, retain_graph)
+        backward(self, [gradient], retain_graph, create_graph)
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call hook(grad) each time this tensor's gradient is computed; a Tensor that hook
+        returns replaces the gradient. Returns a handle whose remove() unregisters it."""
+        from .hooks import register_hook
+
+        return register_hook(self, hook)
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in .grad after backward (leaves always do)."""
+        from .hooks import retain_grad
+
+        retain_grad(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor on which retain_grad() was called."""
+        from .hooks import retains_grad
+
+        return retains_grad(self)
 
     def detach(self) -> Tensor:
         """A tensor sharing this data (and its version counter), cut from the graph."""

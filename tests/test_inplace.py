@@ -168,7 +168,7 @@ def test_the_error_names_the_op_and_the_changed_array():
     loss = (x @ w).sum()
     x += 1
     with pytest.raises(RuntimeError, match=r"\[float32 tensor of shape \[5, 4\]\], saved by "
-                                           r"MatmulBackward, is at version 1"):
+                                           r"MmBackward0, is at version 1"):
         loss.backward()
     assert w.grad is None  # nothing was accumulated before the error
 

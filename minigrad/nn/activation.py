@@ -107,11 +107,11 @@ class PReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         _checks.tensor_input("prelu", input)
-        channels = input.shape[1] if input.ndim >= 2 else 1
+        channels = input._array.shape[1] if input.ndim >= 2 else 1
         if self.num_parameters > 1 and channels != self.num_parameters:
             raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
                                f"parameter numbers = {self.num_parameters} and channel size = "
-                               f"{channels} (input of shape {input.shape}).")
+                               f"{channels} (input of shape {input._array.shape}).")
         slope = self.weight
         if self.num_parameters > 1:  # one slope per channel: (C,) -> (C, 1, ..., 1)
             slope = slope.reshape((self.num_parameters,) + (1,) * (input.ndim - 2))

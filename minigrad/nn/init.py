@@ -39,8 +39,8 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     if tensor.ndim < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 "
                          "dimensions")
-    receptive_field = math.prod(tensor.shape[2:])
-    return tensor.shape[1] * receptive_field, tensor.shape[0] * receptive_field
+    receptive_field = math.prod(tensor._array.shape[2:])
+    return tensor._array.shape[1] * receptive_field, tensor._array.shape[0] * receptive_field
 
 
 def _target(tensor: Any) -> None:
@@ -59,7 +59,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     _target(tensor)
     if not _checks.number("a", a) <= _checks.number("b", b):
         raise RuntimeError(f"uniform_ expects a [from, to) range, but found from={a} > to={b}")
-    return _fill(tensor, numpy_rng().uniform(a, b, tensor.shape))
+    return _fill(tensor, numpy_rng().uniform(a, b, tensor._array.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
@@ -68,7 +68,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     _checks.number("mean", mean)
     if not _checks.number("std", std) >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(tensor, numpy_rng().normal(mean, std, tensor.shape))
+    return _fill(tensor, numpy_rng().normal(mean, std, tensor._array.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -127,7 +127,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     _target(tensor)
     if tensor.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    rows = tensor.shape[0]
+    rows = tensor._array.shape[0]
     cols = tensor.numel() // rows if rows else 0
     flat = numpy_rng().normal(0.0, 1.0, (rows, cols))
     if rows < cols:
@@ -136,7 +136,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     q *= np.sign(np.diag(r))
     if rows < cols:
         q = q.T
-    return _fill(tensor, (gain * q).reshape(tensor.shape))
+    return _fill(tensor, (gain * q).reshape(tensor._array.shape))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
@@ -151,7 +151,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         raise RuntimeError(f"trunc_normal_ expects a <= b, but found a={a} > b={b}")
     low, high = (1 + erf((a - mean) / std / math.sqrt(2))) / 2, \
         (1 + erf((b - mean) / std / math.sqrt(2))) / 2
-    u = numpy_rng().uniform(2 * low - 1, 2 * high - 1, tensor.shape)
+    u = numpy_rng().uniform(2 * low - 1, 2 * high - 1, tensor._array.shape)
     values = np.clip(mean + std * math.sqrt(2) * erfinv(u), a, b)
     return _fill(tensor, values)
 

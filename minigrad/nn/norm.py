@@ -54,7 +54,7 @@ class _BatchNorm(Module):
         if input.ndim not in self.expected_dims:
             dims = " or ".join(f"{d}D" for d in self.expected_dims)
             raise ValueError(f"{type(self).__name__}: expected {dims} input, got {input.ndim}D "
-                             f"input of shape {input.shape}")
+                             f"input of shape {input._array.shape}")
 
     def forward(self, input: Tensor) -> Tensor:
         _checks.tensor_input("batch_norm", input)

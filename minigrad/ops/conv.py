@@ -66,7 +66,7 @@ def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:
         return input.unsqueeze(0), True
     if input.ndim != 4:
         raise ValueError(f"{name}: expected 3D (C, H, W) or 4D (N, C, H, W) input, got shape "
-                         f"{input.shape}")
+                         f"{input._array.shape}")
     return input, False
 
 
@@ -75,11 +75,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """PyTorch's F.conv2d (groups=1): weight (out_channels, in_channels, kh, kw); padding an
     int, a pair, 'valid' or 'same'."""
     x, unbatched = _batched("conv2d", input)
-    if weight.ndim != 4 or weight.shape[1] != x.shape[1]:
-        raise ValueError(f"conv2d: weight of shape {weight.shape} does not fit input of shape "
-                         f"{input.shape} (expected weight (out, {x.shape[1]}, kh, kw))")
+    if weight.ndim != 4 or weight._array.shape[1] != x._array.shape[1]:
+        raise ValueError(f"conv2d: weight of shape {weight._array.shape} does not fit input of "
+                         f"shape {input._array.shape} (expected weight (out, "
+                         f"{x._array.shape[1]}, kh, kw))")
     stride, dilation = pair("stride", stride, 1), pair("dilation", dilation, 1)
-    padding, crop = _resolved_padding(padding, weight.shape[2:], stride, dilation)
+    padding, crop = _resolved_padding(padding, weight._array.shape[2:], stride, dilation)
     args = (x, weight) if bias is None else (x, weight, bias)
     y = Conv2d.apply(*args, stride=stride, padding=padding, dilation=dilation)
     if crop != (0, 0):

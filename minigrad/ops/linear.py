@@ -81,10 +81,10 @@ def matmul(input: Any, other: Any) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{a.shape} and {b.shape}")
-    if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
-        raise _matmul_shapes_error(a.shape, b.shape)
+    if a._array.shape[-1] != b._array.shape[0 if b.ndim == 1 else -2]:
+        raise _matmul_shapes_error(a._array.shape, b._array.shape)
     try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        np.broadcast_shapes(a._array.shape[:-2], b._array.shape[:-2])
     except ValueError:
         raise _matmul_shapes_error(a.shape, b.shape) from None
     return Matmul.apply(a, b)

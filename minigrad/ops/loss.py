@@ -116,29 +116,29 @@ def _check(name: str, input: Tensor, target: Any, weight: Tensor | None, reducti
     target_array = target._array if isinstance(target, Tensor) else np.asarray(target)
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a scalar")
-    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    classes = input._array.shape[0] if input.ndim == 1 else input._array.shape[1]
     probabilities = allow_probabilities and target_array.ndim == input.ndim
     if target_array.dtype.kind == "f" and probabilities:
-        if target_array.shape != input.shape:  # PyTorch: RuntimeError (multi-target)
+        if target_array.shape != input._array.shape:  # PyTorch: RuntimeError (multi-target)
             raise RuntimeError(f"{name}: probability targets of shape {target_array.shape} do "
-                               f"not match input of shape {input.shape}")
+                               f"not match input of shape {input._array.shape}")
         if target_array.dtype != input.dtype:
             raise TypeError(f"{name}: probability targets are {target_array.dtype} but the "
                             f"input is {input.dtype}")
     elif target_array.dtype.kind in "iu":
-        expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+        expected = () if input.ndim == 1 else input._array.shape[:1] + input._array.shape[2:]
         if target_array.shape != expected:
             raise ValueError(f"{name}: target of shape {target_array.shape} does not match input "
-                             f"of shape {input.shape} (expected target shape {expected})")
+                             f"of shape {input._array.shape} (expected target shape {expected})")
     elif target_array.dtype.kind == "f":  # class labels given as floats (PyTorch: expected Long)
-        raise float_class_labels_error(f"{name}: ", target_array, input.shape if
+        raise float_class_labels_error(f"{name}: ", target_array, input._array.shape if
                                        allow_probabilities else None, "tensor")
     else:
         kinds = "class indices (integers) or probabilities" if allow_probabilities else \
             "class indices (integers)"
         raise TypeError(f"{name}: target must hold {kinds}, got {target_array.dtype}")
-    if weight is not None and weight.shape != (classes,):
-        raise ValueError(f"{name}: weight has shape {weight.shape}, expected ({classes},)")
+    if weight is not None and weight._array.shape != (classes,):
+        raise ValueError(f"{name}: weight has shape {weight._array.shape}, expected ({classes},)")
     return target_array
 
 
@@ -158,7 +158,7 @@ def nll_loss(input: Tensor, target: Any, weight: Tensor | None = None, ignore_in
              reduction: str = "mean") -> Tensor:
     """PyTorch's F.nll_loss over log-probabilities input."""
     target_array = _check("nll_loss", input, target, weight, reduction, False)
-    classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    classes = input._array.shape[0] if input.ndim == 1 else input._array.shape[1]
     bad = (target_array != ignore_index) & ((target_array < 0) | (target_array >= classes))
     if bad.any():
         raise IndexError(f"Target {int(target_array[bad].flat[0])} is out of bounds.")
@@ -214,10 +214,10 @@ def _broadcast_flat(name: str, array: Any, input: Tensor) -> np.ndarray | None:
         return None
     array = np.asarray(array._array if isinstance(array, Tensor) else array, input.dtype)
     try:
-        return np.broadcast_to(array, input.shape).reshape(-1)
+        return np.broadcast_to(array, input._array.shape).reshape(-1)
     except ValueError:
         raise ValueError(f"binary_cross_entropy_with_logits: {name} of shape {array.shape} does "
-                         f"not broadcast to the input's shape {input.shape}") from None
+                         f"not broadcast to the input's shape {input._array.shape}") from None
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor | None = None,
@@ -228,11 +228,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor 
         raise ValueError(f"binary_cross_entropy_with_logits: reduction must be one of "
                          f"{REDUCTIONS}, got {reduction!r}")
     y = target if isinstance(target, Tensor) else np.asarray(target)
-    if y.shape != input.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: target of shape {y.shape} does not "
-                         f"match input of shape {input.shape}")
-    if y.dtype != input.dtype:  # a Tensor through the differentiable cast, for its gradient
-        y = y.to(input._array.dtype) if isinstance(y, Tensor) else y.astype(input.dtype)
+    target_shape = y._array.shape if isinstance(y, Tensor) else y.shape
+    if target_shape != input._array.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: target of shape {target_shape} does "
+                         f"not match input of shape {input._array.shape}")
+    if y.dtype != input._array.dtype:  # a Tensor through the differentiable cast, for its gradient
+        y = y.to(input._array.dtype) if isinstance(y, Tensor) else y.astype(input._array.dtype)
     extras = [_broadcast_flat(name, t, input) for name, t in (("weight", weight),
                                                                ("pos_weight", pos_weight))]
     return BCEWithLogits.apply(input, y, *extras, reduction=reduction)

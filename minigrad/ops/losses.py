@@ -17,9 +17,9 @@ from .loss import REDUCTIONS
 
 def _target(name: str, input: Tensor, target: Any) -> Tensor:
     target = _as_tensor(input, target)
-    if target.shape != input.shape:
-        raise ValueError(f"{name}: target of shape {target.shape} does not match input of shape "
-                         f"{input.shape}")
+    if target._array.shape != input._array.shape:
+        raise ValueError(f"{name}: target of shape {target._array.shape} does not match input "
+                         f"of shape {input._array.shape}")
     return target
 
 
@@ -123,5 +123,5 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
         safe = where(t > 0, t, 1.0)  # y log y is 0 at y = 0, and its log must stay finite
         losses = where(t > 0, t * (log(safe) - input), 0.0 * input)
     if reduction == "batchmean":
-        return losses.sum() / input.shape[0]
+        return losses.sum() / input._array.shape[0]
     return _reduce("kl_div", losses, reduction)

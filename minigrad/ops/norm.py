@@ -90,9 +90,9 @@ def _check_channel_tensor(name: str, t: Tensor | None, channels: int, dtype: np.
         return
     if not isinstance(t, Tensor):
         raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type(t).__name__}")
-    if t.shape != (channels,):
-        raise ValueError(f"batch_norm: {name} has shape {t.shape}, expected ({channels},) for "
-                         f"input of shape {input_shape}")
+    if t._array.shape != (channels,):
+        raise ValueError(f"batch_norm: {name} has shape {t._array.shape}, expected ({channels},) "
+                         f"for input of shape {input_shape}")
     if name in ("weight", "bias") and t.dtype != dtype:
         raise TypeError(f"batch_norm: {name} is {t.dtype} but the input is {dtype}")
 
@@ -106,10 +106,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input with at least 2 dimensions (N, C, ...), "
                          f"got shape {input.shape}")
-    channels = input.shape[1]
+    channels = input._array.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        _check_channel_tensor(name, t, channels, input.dtype, input.shape)
+        _check_channel_tensor(name, t, channels, input.dtype, input._array.shape)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: running_mean and running_var must both be given or both None")
     if not training and running_mean is None:
@@ -117,7 +117,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     values_per_channel = input.numel() // max(channels, 1)
     if training and values_per_channel == 1:
         raise ValueError("Expected more than 1 value per channel when training, got input size "
-                         f"{input.shape}")
+                         f"{input._array.shape}")
     if input.numel() == 0:
         return input * 1.0  # nothing to normalize; statistics stay as they are
     running = (None, None) if running_mean is None else (running_mean._array, running_var._array)
@@ -129,12 +129,13 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Ten
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """PyTorch's F.layer_norm: normalize over the trailing dims given by normalized_shape."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if len(shape) == 0 or input.shape[input.ndim - len(shape):] != shape or input.ndim < len(shape):
+    trailing = input._array.shape[input.ndim - len(shape):]
+    if len(shape) == 0 or trailing != shape or input.ndim < len(shape):
         raise ValueError(f"layer_norm: normalized_shape {shape} does not match the trailing "
-                         f"dims of input of shape {input.shape}")
+                         f"dims of input of shape {input._array.shape}")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and t.shape != shape:
-            raise ValueError(f"layer_norm: {name} has shape {t.shape}, expected {shape}")
+        if t is not None and t._array.shape != shape:
+            raise ValueError(f"layer_norm: {name} has shape {t._array.shape}, expected {shape}")
         if t is not None and t.dtype != input.dtype:
             raise TypeError(f"layer_norm: {name} is {t.dtype} but the input is {input.dtype}")
     return LayerNorm.apply(input, weight, bias, normalized_ndim=len(shape), eps=float(eps))

@@ -167,22 +167,23 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start, end = normalize_dim(start_dim, input.ndim), normalize_dim(end_dim, input.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    merged = math.prod(input.shape[start:end + 1])
-    return Reshape.apply(input, shape=input.shape[:start] + (merged,) + input.shape[end + 1:])
+    shape = input._array.shape
+    merged = math.prod(shape[start:end + 1])
+    return Reshape.apply(input, shape=shape[:start] + (merged,) + shape[end + 1:])
 
 
 def squeeze(input: Tensor, dim: int | Sequence[int] | None = None) -> Tensor:
     if dim is None:
-        shape = tuple(s for s in input.shape if s != 1)
+        shape = tuple(s for s in input._array.shape if s != 1)
     else:
         dims = {normalize_dim(d, input.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
-        shape = tuple(s for i, s in enumerate(input.shape) if not (i in dims and s == 1))
+        shape = tuple(s for i, s in enumerate(input._array.shape) if not (i in dims and s == 1))
     return Reshape.apply(input, shape=shape)
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     dim = normalize_dim(dim, input.ndim + 1)
-    return Reshape.apply(input, shape=input.shape[:dim] + (1,) + input.shape[dim:])
+    return Reshape.apply(input, shape=input._array.shape[:dim] + (1,) + input._array.shape[dim:])
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
@@ -192,9 +193,9 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     if lead < 0:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                            f"or equal to the number of dimensions in the tensor ({input.ndim})")
-    shape = tuple(input.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    shape = tuple(input._array.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     try:
-        np.broadcast_shapes(input.shape, shape)
+        np.broadcast_shapes(input._array.shape, shape)
     except ValueError:
         raise RuntimeError(f"expand: the shape {input.shape} cannot be expanded to "
                            f"{list(sizes)}") from None
@@ -256,10 +257,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if len(tensors) == 0:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
     dim = normalize_dim(dim, tensors[0].ndim)
-    reference = tensors[0].shape
+    reference = tensors[0]._array.shape
     for i, t in enumerate(tensors):
         if t.ndim != len(reference) or any(
-                a != b for d, (a, b) in enumerate(zip(t.shape, reference)) if d != dim):
+                a != b for d, (a, b) in enumerate(zip(t._array.shape, reference)) if d != dim):
             raise ValueError(f"cat(): sizes of tensors must match except in dimension {dim}; "
                              f"tensor 0 has shape {reference}, tensor {i} has shape {t.shape}")
     return Cat.apply(*_one_dtype(tensors), dim=dim)
@@ -271,7 +272,7 @@ concatenate = concat = cat
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if len(tensors) == 0:
         raise RuntimeError("stack expects a non-empty TensorList")
-    shapes = {t.shape for t in tensors}
+    shapes = {t._array.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack expects each tensor to be equal size, got shapes {sorted(shapes)}")
     return Stack.apply(*_one_dtype(tensors), dim=normalize_dim(dim, tensors[0].ndim + 1))
