@@ -9,6 +9,7 @@ tensor keeps its dtype. Every function takes `device=` (only the CPU exists, see
 from __future__ import annotations
 
 import warnings
+import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -209,7 +210,30 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         dtype = int64.dtype if all(is_int(v) for v in bounds) else default_float()
-    return _new(np.arange(start, end, step).astype(dtype), requires_grad)
+    if all(is_int(v) for v in bounds):
+        return _new(np.arange(start, end, step).astype(dtype), requires_grad)
+    count = math.ceil((end - start) / step)
+    values = _fused_multiply_add(np.arange(count, dtype=np.float64), float(step), float(start))
+    return _new(values.astype(dtype), requires_grad)
+
+
+def _fused_multiply_add(a: np.ndarray, b: float, c: float) -> np.ndarray:
+    """a * b + c rounded once, as PyTorch's arange computes start + i * step (a fused multiply-add
+    on x86-64: arange(-8., 8., 0.1)[80] is 4.4e-16 there, 0 rounded twice, so relu'(x) is 1).
+    Dekker's exact product p + e = a * b and Knuth's exact sum s + t = p + c, then one rounding
+    of s + (t + e)."""
+    def halves(x: Any) -> tuple:  # x = high + low, each with at most 26 significant bits
+        scaled = 134217729.0 * x  # 2^27 + 1
+        high = scaled - (scaled - x)
+        return high, x - high
+
+    p = a * b
+    (a_high, a_low), (b_high, b_low) = halves(a), halves(b)
+    e = ((a_high * b_high - p) + a_high * b_low + a_low * b_high) + a_low * b_low
+    s = p + c
+    s_minus_p = s - p
+    t = (p - (s - s_minus_p)) + (c - s_minus_p)
+    return s + (t + e)
 
 
 def linspace(start: Any, end: Any, steps: int, *, dtype: Any = None, device: Any = None,

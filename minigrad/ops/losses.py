@@ -37,8 +37,8 @@ def _broadcast_target(name: str, input: Tensor, target: Any) -> Tensor:
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise RuntimeError(f"{name}: target of shape {target.shape} does not broadcast "
-                               f"with input of shape {input.shape}") from None
+            raise RuntimeError(f"{name}: target of shape {target._array.shape} does not "
+                               f"broadcast with input of shape {input._array.shape}") from None
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
                       f"size ({input.shape}). This will likely lead to incorrect results due "
                       "to broadcasting. Please ensure they have the same size.", UserWarning,
