@@ -165,8 +165,9 @@ def backpropagate(seeds: list[tuple[Tensor, np.ndarray]], retain_graph: bool = F
                 g = np.asarray(g)
             if g.shape != parent._array.shape:  # broadcast in forward: sum it away
                 g = sum_to_shape(g, parent._array.shape)
-            if g.dtype != parent._array.dtype:  # a gradient has its tensor's dtype, always
-                g = g.astype(parent._array.dtype)
+            dtype = parent._array.dtype
+            if g.dtype is not dtype and g.dtype != dtype:  # a gradient has its tensor's dtype
+                g = g.astype(dtype)
             node_of_parent = parent._node
             if node_of_parent is not None:  # inline: this loop is backward's hot path
                 pending[node_of_parent] = (g if node_of_parent not in pending
@@ -235,6 +236,11 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None, create_graph: bool = False) -> None:
     """Accumulate the gradients of tensors (weighted by grad_tensors) into every leaf's .grad
     (torch.autograd.backward)."""
+    if (grad_tensors is None and not create_graph and type(tensors) is Tensor
+            and tensors.requires_grad and tensors._array.size == 1):  # loss.backward(): the hot path
+        seed = np.array(1, tensors._array.dtype).reshape(tensors._array.shape)
+        backpropagate([(tensors, seed)], bool(retain_graph))
+        return
     _no_higher_order(create_graph)
     outputs = _tensors(tensors, "tensors")
     grads = [None] * len(outputs) if grad_tensors is None else _tensors(grad_tensors,

@@ -214,9 +214,8 @@ class Tensor:
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (PyTorch's Tensor.backward)."""
-        from .autograd import backward
-
-        backward(self, [gradient], retain_graph, create_graph)
+        _autograd.backward(self, None if gradient is None else [gradient], retain_graph,
+                           create_graph)
 
     def register_hook(self, hook: Any) -> Any:
         """Call hook(grad) each time this tensor's gradient is computed; a Tensor that hook
@@ -478,8 +477,9 @@ def _legacy_type(name: str) -> np.dtype:
     raise ValueError(f"invalid type: {name!r}; expected a name such as 'minigrad.FloatTensor'")
 
 
-# ops, creation and inplace import Tensor: bind the modules after the class exists
+# ops, autograd, creation and inplace import Tensor: bind the modules after the class exists
 from . import ops as _ops  # noqa: E402
+from . import autograd as _autograd  # noqa: E402
 from . import creation as _creation  # noqa: E402
 from .device import CPU, check as check_device, is_dtype, parse_to  # noqa: E402
 from . import inplace as _inplace  # noqa: E402

@@ -232,8 +232,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Tensor 
     if target_shape != input._array.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target of shape {target_shape} does "
                          f"not match input of shape {input._array.shape}")
-    if y.dtype != input._array.dtype:  # a Tensor through the differentiable cast, for its gradient
-        y = y.to(input._array.dtype) if isinstance(y, Tensor) else y.astype(input._array.dtype)
+    if isinstance(y, Tensor):
+        if y._array.dtype != input._array.dtype:  # through the differentiable cast, for its grad
+            y = y.to(input._array.dtype)
+    else:
+        y = y.astype(input._array.dtype, copy=False)
     extras = [_broadcast_flat(name, t, input) for name, t in (("weight", weight),
                                                                ("pos_weight", pos_weight))]
     return BCEWithLogits.apply(input, y, *extras, reduction=reduction)

@@ -191,9 +191,10 @@ class Optimizer:
             check(name, group[name])
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the gradients: one memset per arena; p.grad becomes None (set_to_none) or zeros."""
+        """Clear the gradients: one memset per arena; p.grad becomes None (set_to_none) or zeros
+        (in the parameters' current dtype: the arenas are re-packed first if it changed)."""
         for index in range(len(self._arenas)):
-            for arena in self._packed(index):
+            for arena in self._arenas[index] if set_to_none else self._packed(index):
                 self._kernel(arena).zero_fill(arena.grad)
                 for p, view in zip(arena.params, arena.grad_views):
                     p.grad = None if set_to_none else Tensor._make(view)
