@@ -4,7 +4,7 @@ The public API follows PyTorch's: `minigrad.tensor`, `Tensor.backward`, `minigra
 `minigrad.nn`, `minigrad.optim`. See README.md and docs/architecture.md.
 """
 from . import kernels  # first: sets OMP_WAIT_POLICY before any OpenMP runtime loads
-from .tensor import Size, Tensor  # second: tensor.py binds the ops, which need autograd, which needs Tensor
+from .tensor import Size, Tensor  # second: tensor.py binds the ops, which need autograd
 from .autograd import (Function, enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from ._printing import get_printoptions, printoptions, set_printoptions
@@ -15,11 +15,12 @@ from .dtypes import *  # noqa: F401,F403  (float32, float64, int64, long, ..., s
 from .gradcheck import GradcheckError, gradcheck
 from .kernels import (are_deterministic_algorithms_enabled, get_backend, get_num_threads,
                       set_backend, set_num_threads, use_deterministic_algorithms)
-from .ops import (abs, add, argmax, argmin, cat, clamp, clip, clone, concat, concatenate, cos,
-                  div, elu, eq, exp, expand, flatten, ge, gt, le, leaky_relu, log, log_softmax,
-                  logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne, neg,
-                  permute, pow, relu, reshape, selu, sigmoid, sin, softmax, softplus, sqrt, squeeze,
-                  stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view, where)
+from .ops import (abs, add, argmax, argmin, bmm, cat, clamp, clip, clone, concat, concatenate,
+                  cos, div, elu, eq, exp, expand, flatten, ge, gt, le, leaky_relu, log,
+                  log_softmax, logsumexp, lt, matmul, max, maximum, mean, min, minimum, mm, mul, ne,
+                  neg, permute, pow, relu, reshape, selu, sigmoid, sin, softmax, softplus, sqrt,
+                  squeeze, stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view,
+                  where)
 from .ops import (all, allclose, any, argsort, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
                   ceil, chunk, cumsum, equal, flip, floor, gather, isclose, linalg, logical_and,
                   logical_not, logical_or, logical_xor, masked_fill, norm, numel, prod, repeat,
@@ -28,6 +29,9 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
                      rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
                      set_rng_state)
 from .serialization import CheckpointError, load, save
+from .tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
+                           HalfTensor, IntTensor, LongTensor, ShortTensor, is_floating_point,
+                           is_tensor)
 from . import data, nn, optim, utils  # noqa: E402  (subpackages, as torch.nn and torch.utils)
 from . import accelerator, backends, cuda  # noqa: E402  (CPU-only answers to device probes)
 

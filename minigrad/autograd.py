@@ -1,9 +1,10 @@
 """The autograd engine: the backward graph walk, and PyTorch's autograd.backward and autograd.grad.
 
 Ops are Functions (function.py) that record a Context node on their output. `backpropagate`
-walks the recorded graph in reverse topological order without recursion, sums the gradients flowing into each node, reduces broadcast
-dimensions, and frees the saved arrays unless retain_graph; `backward` accumulates what reaches
-the leaves into their `.grad`, `grad` returns what reaches the given inputs and touches no `.grad`.
+walks the recorded graph in reverse topological order without recursion, sums the gradients
+flowing into each node, reduces broadcast dimensions, and frees the saved arrays unless
+retain_graph; `backward` accumulates what reaches the leaves into their `.grad`, `grad` returns
+what reaches the given inputs and touches no `.grad`.
 Before a node's backward runs, it checks that nothing it saved was changed in place since it was
 recorded (PyTorch's saved-tensor version check), so a changed input never gives a wrong gradient.
 

@@ -231,6 +231,7 @@ REGISTRY: list[OpInfo] = [
         Sample((uniform(rng, 3), uniform(rng, 3))),
         Sample((uniform(rng, 2, 2, 3), uniform(rng, 3, 2))),
         Sample((uniform(rng, 2, 1, 2, 3), uniform(rng, 3, 3, 2)))]),
+    OpInfo("bmm", mg.bmm, lambda rng: [Sample((uniform(rng, 3, 2, 4), uniform(rng, 3, 4, 2)))]),
     OpInfo("linear", F.linear, lambda rng: [
         Sample((uniform(rng, 4, 3), uniform(rng, 5, 3), uniform(rng, 5))),
         Sample((uniform(rng, 2, 2, 3), uniform(rng, 2, 3))),

@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from . import dtypes as _dtypes
 from .dtypes import dtype, from_numpy_dtype
 
 Scalar = int | float | bool
@@ -304,9 +305,14 @@ class Tensor:
             return f"minigrad.{_inplace.SCALAR_TYPE_NAMES[self._array.dtype]}Tensor"
         if isinstance(dtype, str):
             dtype = _legacy_type(dtype)
+        elif isinstance(getattr(dtype, "dtype", None), _dtypes.dtype):  # minigrad.LongTensor
+            dtype = dtype.dtype
         elif not is_dtype(dtype):
             raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(dtype)
+
+    def is_floating_point(self) -> bool:
+        return self._array.dtype.kind == "f"
 
     def float(self) -> Tensor:
         return self.to(np.float32)

@@ -63,7 +63,7 @@ from .logical import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, 
 from .rounding import ceil, floor, round, sign, trunc
 from .scan import cumsum, prod
 from .split import chunk, split, unbind
-from .linear import fused_linear, linear, matmul, mm
+from .linear import bmm, fused_linear, linear, matmul, mm
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .dropout import alpha_dropout, dropout, gaussian_dropout
 from .loss import binary_cross_entropy_with_logits, cross_entropy, nll_loss
@@ -89,7 +89,7 @@ TENSOR_METHODS = {
         (None, var), (None, std), (None, max), (None, min), (None, argmax), (None, argmin),
         (None, logsumexp), (None, reshape), ("view", reshape), (None, permute),
         (None, transpose), (None, t), (None, flatten), (None, squeeze), (None, unsqueeze),
-        (None, expand), (None, expand_as), (None, matmul), ("eq", eq), ("ne", ne), ("lt", lt),
+        (None, expand), (None, expand_as), (None, matmul), (None, bmm), ("eq", eq), ("ne", ne), ("lt", lt),
         ("le", le), ("gt", gt), ("ge", ge), (None, view_as), ("reshape_as", reshape_as),
         (None, repeat),
         (None, flip), (None, chunk), (None, split), (None, unbind), (None, gather),

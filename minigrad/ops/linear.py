@@ -93,6 +93,18 @@ def matmul(input: Any, other: Any) -> Tensor:
 mm = matmul
 
 
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batched matrix product of two 3-D tensors, (b, n, m) @ (b, m, p) (torch.bmm)."""
+    for name, t in (("batch1", input), ("batch2", mat2)):
+        tensor_input("bmm", t, "input" if name == "batch1" else "mat2")
+        if t.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor")
+    if input._array.shape[0] != mat2._array.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
+                           f"{input._array.shape[0]} and {mat2._array.shape[0]}")
+    return matmul(input, mat2)
+
+
 def _linear(input: Tensor, weight: Tensor, bias: Tensor | None, activation: str,
             negative_slope: float) -> Tensor:
     tensor_input("linear", input)  # an ndarray's ._array below would be a memoryview
