@@ -16,7 +16,7 @@ import numpy as np
 
 from .device import check as check_device
 from .dtypes import default_float, int64
-from .tensor import Tensor
+from .tensor import Size, Tensor
 
 
 # ------------------------------------------------------------------------------- from data
@@ -83,7 +83,10 @@ def from_numpy(array: np.ndarray) -> Tensor:
 def legacy_array(args: tuple) -> np.ndarray:
     """The array of `minigrad.Tensor(*args)`, as torch.Tensor: sizes give an uninitialized tensor
     of the default float dtype (Tensor(2, 3)), no argument an empty one, a tensor its own array
-    (shared), any other data its values in the default float dtype (Tensor([1, 2]) is float)."""
+    (shared), any other data its values in the default float dtype (Tensor([1, 2]) is float).
+    A Size is a shape, as in PyTorch (Tensor(x.shape)); a plain tuple is data."""
+    if len(args) == 1 and isinstance(args[0], Size):
+        args = tuple(args[0])
     if all(is_int(a) for a in args):
         return np.empty(_checked_shape(args, "Tensor") if args else (0,), default_float())
     if len(args) > 1:

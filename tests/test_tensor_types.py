@@ -47,3 +47,10 @@ def test_bmm_matches_pytorch_with_gradients():
         mg.bmm(mg.ones(2, 3), mg.ones(3, 2))
     with pytest.raises(RuntimeError, match="same number of batches"):
         mg.bmm(mg.ones(2, 2, 3), mg.ones(3, 3, 2))
+
+
+@pytest.mark.torch
+def test_tensor_of_a_size_is_a_shape_and_of_a_tuple_is_data():
+    torch = pytest.importorskip("torch")
+    assert mg.Tensor(mg.ones(2, 3).shape).shape == tuple(torch.Tensor(torch.ones(2, 3).shape).shape)
+    np.testing.assert_array_equal(mg.Tensor((2, 3)).numpy(), torch.Tensor((2, 3)).numpy())
