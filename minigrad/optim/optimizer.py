@@ -48,21 +48,19 @@ class _Arena:
         return list(zip(self.offsets[:-1], self.offsets[1:]))
 
     def sync(self) -> bool:
-        """Pull in any p.data or p.grad the user replaced since the last step. Returns False,
-        having pulled nothing, when a parameter's data now has another dtype (model.double()
-        after the optimizer was built): the arena must then be re-packed."""
-        replaced = [i for i, (p, view) in enumerate(zip(self.params, self.data_views))
-                    if p._array is not view]
-        for i in replaced:
-            shape, new_shape = self.data_views[i].shape, self.params[i]._array.shape
-            if new_shape != shape:
-                raise ValueError(f"a parameter of shape {shape} was replaced by one of shape "
-                                 f"{new_shape}; build a new optimizer instead")
-        if any(self.params[i]._array.dtype != self.values.dtype for i in replaced):
-            return False
+        """Pull in any p.data or p.grad the user replaced since the last step (one pass: this runs
+        at every step). Returns False when a parameter's data now has another dtype
+        (model.double() after the optimizer was built): the arena must then be re-packed, from
+        the parameters' values, which pulling in the others does not change."""
         for p, view, grad_view in zip(self.params, self.data_views, self.grad_views):
-            if p._array is not view:
-                view[...] = p._array
+            array = p._array
+            if array is not view:
+                if array.shape != view.shape:
+                    raise ValueError(f"a parameter of shape {view.shape} was replaced by one of "
+                                     f"shape {array.shape}; build a new optimizer instead")
+                if array.dtype != view.dtype:
+                    return False
+                view[...] = array
                 p._array = view
             if p.grad is not None and p.grad._array is not grad_view:
                 grad_view[...] = p.grad._array
@@ -158,7 +156,7 @@ class Optimizer:
         converted, when some parameters changed dtype since (PyTorch's optimizer steps a model
         converted after it was built, in its new dtype)."""
         arenas = self._arenas[index]
-        if all([arena.sync() for arena in arenas]):  # a list: every arena checks its shapes
+        if all([arena.sync() for arena in arenas]):  # a list: every arena pulls in its changes
             return arenas
         self._check_conversions(arenas)
         arenas = self._arenas[index] = self._pack(self.param_groups[index]["params"])
