@@ -1,4 +1,4 @@
-"""Conv2d, MaxPool2d, AvgPool2d and Flatten modules (PyTorch's arguments, layouts and init)."""
+"""Conv2d, MaxPool2d and AvgPool2d modules (PyTorch's arguments, layouts and init)."""
 from __future__ import annotations
 
 from typing import Any
@@ -104,19 +104,3 @@ class AvgPool2d(_Pool2d):
     def forward(self, input: Tensor) -> Tensor:
         _checks.tensor_input("avg_pool2d", input)
         return ops.avg_pool2d(input, self.kernel_size, self.stride, self.padding)
-
-
-class Flatten(Module):
-    """Flatten dims start_dim..end_dim into one (PyTorch's defaults keep the batch dim)."""
-
-    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
-        super().__init__()
-        self.start_dim = _checks.integer("start_dim", start_dim)
-        self.end_dim = _checks.integer("end_dim", end_dim)
-
-    def forward(self, input: Tensor) -> Tensor:
-        _checks.tensor_input("flatten", input)
-        return ops.flatten(input, self.start_dim, self.end_dim)
-
-    def extra_repr(self) -> str:
-        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

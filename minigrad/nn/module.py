@@ -2,17 +2,18 @@
 
 Attributes are sorted on assignment: a Parameter goes to `_parameters`, a Module to `_modules`, a
 tensor registered with `register_buffer` to `_buffers`. Everything else (state_dict, train/eval,
-named_* iterators) walks those three dicts, recursively, with dotted names as in PyTorch.
+named_* iterators) walks those three dicts, recursively, with dotted names as in PyTorch; the
+state dict is collected and loaded in `_state_dict.py`.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping, NamedTuple
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..tensor import Tensor
+from . import _state_dict
 from ._checks import type_name
 
 
@@ -29,18 +30,6 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
-
-
-class _IncompatibleKeys(NamedTuple):
-    """What load_state_dict returns (PyTorch's name and printing)."""
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
-                f"unexpected_keys={self.unexpected_keys})")
 
 
 class Module:
@@ -284,61 +273,16 @@ class Module:
     # ------------------------------------------------------------------ state
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name (sharing memory, detached)."""
-        state: OrderedDict[str, Tensor] = OrderedDict()
-        # a shared module under each of its names, as PyTorch's
-        for module_name, module in self.named_modules(prefix=prefix.rstrip("."),
-                                                      remove_duplicate=False):
-            entries = list(module._parameters.items()) + [
-                (n, b) for n, b in module._buffers.items() if n not in module._non_persistent]
-            for name, value in entries:
-                if value is not None:
-                    key = f"{module_name}.{name}" if module_name else name
-                    state[key] = value if keep_vars else value.detach()
-        return state
+        return _state_dict.collect(self, prefix, keep_vars)
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True
-                        ) -> _IncompatibleKeys:
+                        ) -> _state_dict._IncompatibleKeys:
         """Copy values (Tensors or NumPy arrays) into parameters and buffers: all or nothing.
 
         Every key, shape and dtype kind is checked before anything is copied, so a failed load
         leaves the module exactly as it was.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like (a mapping of names to "
-                            f"tensors), got {type_name(state_dict)}")
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        problems = []
-        if strict:  # PyTorch's wording
-            for kind, keys in (("Missing", missing), ("Unexpected", unexpected)):
-                if keys:
-                    problems.append(f"{kind} key(s) in state_dict: "
-                                    + ", ".join(f'"{k}"' for k in keys) + ". ")
-        arrays = {}
-        for key, target in own.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            if not isinstance(value, (Tensor, np.ndarray, np.generic)):
-                problems.append(f"expected a Tensor or numpy.ndarray for {key!r}, got "
-                                f"{type_name(value)}")
-                continue
-            array = np.asarray(value._array if isinstance(value, Tensor) else value)
-            if array.shape != target._array.shape:
-                problems.append(f"size mismatch for {key!r}: the checkpoint has shape "
-                                f"{array.shape}, the model has {target._array.shape}")
-            elif not np.can_cast(array.dtype, target._array.dtype, casting="same_kind"):
-                problems.append(f"dtype mismatch for {key!r}: {array.dtype} cannot be loaded "
-                                f"into {target._array.dtype}")
-            arrays[key] = array
-        if problems:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(problems))
-        with no_grad():
-            for key, array in arrays.items():
-                own[key]._array[...] = array
-        return _IncompatibleKeys(missing, unexpected)
+        return _state_dict.load(self, state_dict, strict)
 
     # ------------------------------------------------------------------ printing
     def extra_repr(self) -> str:

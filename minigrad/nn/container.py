@@ -1,64 +1,15 @@
-"""Layers without a kernel family of their own: Linear (on the fused linear kernel) and
-containers."""
+"""Containers of modules: Sequential, ModuleList and ModuleDict (PyTorch's
+torch/nn/modules/container.py)."""
 from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
 from .. import ops
-from .._validate.linear import activation_code
-from ..creation import empty
-from ..tensor import Tensor
-from . import _checks, init
 from ._checks import type_name
 from .activation import LeakyReLU, ReLU
-from .module import Module, Parameter
-
-
-class Linear(Module):
-    """y = x W^T + b with weight (out_features, in_features), PyTorch's layout and default init:
-    W ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)), and b ~ U(-1/sqrt(in), 1/sqrt(in)).
-    """
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None) -> None:
-        super().__init__()
-        self.in_features = _checks.size("in_features", in_features)
-        self.out_features = _checks.size("out_features", out_features)
-        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        init.default_layer_init_(self.weight, self.bias)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return ops.linear(input, self.weight, self.bias)
-
-    def extra_repr(self) -> str:
-        return (f"in_features={self.in_features}, out_features={self.out_features}, "
-                f"bias={self.bias is not None}")
-
-
-class FusedLinear(Linear):
-    """Linear followed by an activation, computed by one fused kernel call (minigrad's addition):
-    `FusedLinear(784, 1024, activation="relu")` equals `Sequential(Linear(784, 1024), ReLU())`."""
-
-    def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 activation: str = "relu", negative_slope: float = 0.01, dtype: Any = None) -> None:
-        activation_code(activation, _checks.number("negative_slope", negative_slope))
-        super().__init__(in_features, out_features, bias, dtype)
-        self.activation, self.negative_slope = activation, negative_slope
-
-    def forward(self, input: Tensor) -> Tensor:
-        return ops.fused_linear(input, self.weight, self.bias, self.activation,
-                                self.negative_slope)
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + f", activation={self.activation!r}"
+from .linear import Linear
+from .module import Module
 
 
 class _Container(Module):
@@ -229,13 +180,3 @@ class ModuleDict(Module):
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self[key] = module
-
-
-class Identity(Module):
-    """Returns its input (a placeholder, as PyTorch's)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__()
-
-    def forward(self, input: Any) -> Any:
-        return input
