@@ -4,4 +4,4 @@ from .adaptive import Adadelta, Adagrad, RMSprop
 from .optimizer import Optimizer
 from .noise import GradientNoise
 from .sgd import SGD
-from . import lr_scheduler  # noqa: E402
+from . import lr_scheduler

@@ -1,75 +1,17 @@
-"""Learning-rate schedules with PyTorch's semantics (minigrad.optim.lr_scheduler).
-
-A scheduler sets every param group's 'lr' at construction (step 0) and at each step(). Most use
-PyTorch's recursive ("chainable") forms, lr_t from lr_{t-1}, so that ChainedScheduler composes
-them; closed forms lr_t = f(base_lr, t) serve SequentialLR's restarts. The source texts' inverse
-time and natural exponential decays are added as InverseTimeLR and NaturalExpLR. Cyclic, one-cycle
-and plateau schedules are in minigrad/optim/lr_cycles.py.
-"""
+"""Decay schedules: lr falling with the step count, in PyTorch's recursive ("chainable") forms
+lr_t from lr_{t-1}, so that ChainedScheduler composes them, with closed forms lr_t = f(base_lr, t)
+for SequentialLR's restarts. The source texts' inverse time and natural exponential decays are
+added as InverseTimeLR and NaturalExpLR."""
 from __future__ import annotations
 
 import math
 from bisect import bisect_right
 from collections import Counter
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
-from . import _hyper
-from .optimizer import Optimizer
-
-
-def require_optimizer(optimizer: Any) -> None:
-    """TypeError unless a scheduler's first argument is an Optimizer."""
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"a scheduler needs an Optimizer, got {type(optimizer).__name__}")
-
-
-class LRScheduler:
-    """Base class: subclasses define get_lr() (and _closed_form_lr() where PyTorch has one)."""
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        require_optimizer(optimizer)
-        _hyper.integer("last_epoch", last_epoch, -1)
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        elif any("initial_lr" not in group for group in optimizer.param_groups):
-            raise KeyError("param 'initial_lr' is not specified in param_groups when resuming "
-                           "an optimizer")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._initial_step()
-
-    def _initial_step(self) -> None:
-        self.step()
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates the last step set, one per param group."""
-        return self._last_lr
-
-    def step(self, epoch: int | None = None) -> None:
-        """Advance one step (or jump to `epoch`, using the closed form where there is one)."""
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed = getattr(self, "_closed_form_lr", None)
-            values = closed() if closed is not None else self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def _current(self) -> list[float]:
-        return [group["lr"] for group in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict:
-        """Everything but the optimizer (and functions, which do not serialize)."""
-        return {key: value for key, value in self.__dict__.items()
-                if key not in ("optimizer", "lr_lambdas", "_schedulers", "scale_fn")}
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        self.__dict__.update(state_dict)
+from .. import _hyper
+from ..optimizer import Optimizer
+from .base import LRScheduler, require_optimizer
 
 
 class LambdaLR(LRScheduler):
@@ -227,53 +169,3 @@ class NaturalExpLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         return [base * math.exp(-self.gamma * self.last_epoch) for base in self.base_lrs]
-
-
-class SequentialLR(LRScheduler):
-    """schedulers[i] runs from milestones[i-1] on, restarted (closed form from step 0) there."""
-
-    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
-                 milestones: Sequence[int], last_epoch: int = -1) -> None:
-        if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"Sequential Schedulers expects number of schedulers provided to be "
-                             f"one more than the number of milestone points, but got number of "
-                             f"schedulers {len(schedulers)} and the number of milestones to be "
-                             f"equal to {len(milestones)}")
-        if any(s.optimizer is not optimizer for s in schedulers):
-            raise ValueError("Sequential Schedulers expects all schedulers to belong to the same "
-                             "optimizer")
-        self._schedulers, self._milestones = list(schedulers), list(milestones)
-        self.optimizer, self.last_epoch = optimizer, last_epoch + 1
-        for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
-        for scheduler in self._schedulers:  # undo the steps their constructors took
-            scheduler.last_epoch -= 1
-        self._schedulers[0]._initial_step()
-        self._last_lr = self._schedulers[0].get_last_lr()
-
-    def step(self) -> None:  # type: ignore[override]
-        self.last_epoch += 1
-        index = bisect_right(self._milestones, self.last_epoch)
-        scheduler = self._schedulers[index]
-        if index > 0 and self._milestones[index - 1] == self.last_epoch:
-            scheduler.step(0)
-        else:
-            scheduler.step()
-        self._last_lr = scheduler.get_last_lr()
-
-
-class ChainedScheduler(LRScheduler):
-    """Every scheduler steps at each step, each from the lr the previous one left."""
-
-    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Any = None) -> None:
-        self._schedulers = list(schedulers)
-        self.optimizer = optimizer if optimizer is not None else self._schedulers[0].optimizer
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def step(self) -> None:  # type: ignore[override]
-        for scheduler in self._schedulers:
-            scheduler.step()
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-
-from .lr_cycles import CyclicLR, OneCycleLR, ReduceLROnPlateau  # noqa: E402  (they subclass LRScheduler)
