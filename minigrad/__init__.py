@@ -3,7 +3,7 @@
 The public API follows PyTorch's: `minigrad.tensor`, `Tensor.backward`, `minigrad.no_grad`,
 `minigrad.nn`, `minigrad.optim`. See README.md and docs/architecture.md.
 """
-from . import kernels  # first: sets OMP_WAIT_POLICY before any OpenMP runtime loads
+from . import _process  # first: the process tuning (OMP_WAIT_POLICY, ...) before any runtime loads
 from .tensor import Size, Tensor  # second: tensor.py binds the ops, which need autograd
 from .autograd import (Function, enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)

@@ -11,7 +11,6 @@ import contextlib
 import ctypes
 import importlib
 import os
-import sys
 import threading
 import warnings
 from types import ModuleType
@@ -19,39 +18,10 @@ from typing import Any, Iterator
 
 import numpy as np
 
-# libgomp threads spin after a parallel region by default and then fight OpenBLAS's threads for the
-# cores (measured in docs/benchmarks.md); passive waiting must be set before libgomp is loaded.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# The same the other way round: after a gemm, OpenBLAS's threads spin for 2^28 cycles (~0.1 s) by
-# default, through the OpenMP passes that follow (im2col, col2im, ...). 2^20 cycles (~0.4 ms) still
-# covers the gap between back-to-back gemms (sleeping at once, 2^4, slowed the MLP step) but not a
-# whole OpenMP pass. Read when the kernels' OpenBLAS loads, on the next line.
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+from . import _process  # noqa: F401  (the environment the kernels' OpenMP and OpenBLAS read)
 # The OpenBLAS the kernels' gemms call (csrc/_blas.pxd): importing the wheel's package loads its
 # library, which the compiled modules are linked against, before any of them is imported.
 import scipy_openblas32  # noqa: E402
-
-
-def _keep_freed_memory() -> None:
-    """Let glibc reuse freed large blocks instead of returning them to the OS on every free.
-
-    By default glibc serves blocks of a few MB with mmap or trims them from the heap when freed,
-    so every training step page-faults its activations and gradients back in: measured on the
-    linear layer's forward+backward, 1,800 page faults and 10.5 ms per step against 7.0 ms with
-    the thresholds raised (docs/benchmarks.md). Set MINIGRAD_MALLOC_TUNING=0 to leave malloc alone.
-    """
-    if not sys.platform.startswith("linux") or os.environ.get("MINIGRAD_MALLOC_TUNING") == "0":
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (e.g. musl): nothing to tune
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
-    libc.mallopt(m_mmap_threshold, 32 << 20)  # blocks below 32 MB (its maximum) come from the heap...
-    libc.mallopt(m_trim_threshold, 256 << 20)  # ...which keeps up to 256 MB free for reuse
-
-
-_keep_freed_memory()
 
 BACKENDS = ("compiled", "numpy")
 _COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -94,13 +64,19 @@ def _simd_suffix() -> str:
 SIMD_SUFFIX = _simd_suffix()
 
 
+def compiled_module_name(stem: str) -> str:
+    """The name of the compiled module that load(stem) uses for this CPU: minigrad._C.<stem>_v3
+    when it has the x86-64-v3 instructions, minigrad._C.<stem> otherwise."""
+    return f"minigrad._C.{stem}{SIMD_SUFFIX}"
+
+
 def _import(stem: str, compiled: bool) -> ModuleType:
     global _warned_missing
     if compiled:
         try:
             if SIMD_SUFFIX:
                 try:
-                    return importlib.import_module(f"minigrad._C.{stem}{SIMD_SUFFIX}")
+                    return importlib.import_module(compiled_module_name(stem))
                 except ImportError:
                     pass  # built without variants (another platform): the baseline build
             return importlib.import_module(f"minigrad._C.{stem}")

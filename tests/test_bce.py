@@ -10,7 +10,7 @@ from minigrad import kernels
 import minigrad.nn.functional as F
 from minigrad._reference import loss as twin
 
-compiled = pytest.importorskip("minigrad._C.loss" + kernels.SIMD_SUFFIX,
+compiled = pytest.importorskip(kernels.compiled_module_name("loss"),
                                reason="compiled kernels are not built")
 
 TOL = {np.float32: dict(rtol=2e-6, atol=1e-6), np.float64: dict(rtol=1e-12, atol=1e-14)}

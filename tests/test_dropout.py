@@ -11,7 +11,7 @@ import minigrad.nn as nn
 import minigrad.nn.functional as F
 from minigrad._reference import dropout as twin
 
-compiled = pytest.importorskip("minigrad._C.dropout" + kernels.SIMD_SUFFIX,  # the build kernels.load uses
+compiled = pytest.importorskip(kernels.compiled_module_name("dropout"),
                               reason="compiled kernels are not built")
 
 FORWARDS = ["dropout_forward", "alpha_dropout_forward", "gaussian_dropout_forward"]

@@ -362,7 +362,7 @@ FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline
 @pytest.mark.parametrize("key", list(KERNELS), ids=lambda key: f"{key[0]}.{key[1]}")
 def test_kernel_and_twin_agree_on_any_arguments(key):
     stem, name = key
-    module = pytest.importorskip(f"minigrad._C.{stem}{kernels.SIMD_SUFFIX}",
+    module = pytest.importorskip(kernels.compiled_module_name(stem),
                                  reason="compiled kernels are not built")
     twin = getattr(importlib.import_module(f"minigrad._reference.{stem}"), name)
     check = FUZZ(given(recipes(key))(lambda recipe: run_example(key, getattr(module, name),

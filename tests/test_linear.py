@@ -11,7 +11,7 @@ from minigrad import kernels
 from minigrad._reference import linear as twin
 from conftest import assert_projected_gradients_match
 
-compiled = pytest.importorskip("minigrad._C.linear" + kernels.SIMD_SUFFIX,  # the build kernels.load uses
+compiled = pytest.importorskip(kernels.compiled_module_name("linear"),
                               reason="compiled kernels are not built")
 
 ACTIVATIONS = ["none", "relu", "leaky_relu", "sigmoid", "tanh"]

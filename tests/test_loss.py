@@ -11,7 +11,7 @@ from minigrad import kernels
 import minigrad.nn.functional as F
 from minigrad._reference import loss as twin
 
-compiled = pytest.importorskip("minigrad._C.loss" + kernels.SIMD_SUFFIX,  # the build kernels.load uses
+compiled = pytest.importorskip(kernels.compiled_module_name("loss"),
                               reason="compiled kernels are not built")
 
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}

@@ -8,7 +8,7 @@ import minigrad.nn as nn
 from minigrad import optim
 from minigrad._reference import optim as twin
 
-compiled = pytest.importorskip("minigrad._C.optim" + kernels.SIMD_SUFFIX,  # the build kernels.load uses
+compiled = pytest.importorskip(kernels.compiled_module_name("optim"),
                               reason="compiled kernels are not built")
 
 CASES = [

@@ -9,7 +9,7 @@ import pytest
 from minigrad import kernels
 from minigrad._reference import optim as twin
 
-compiled = pytest.importorskip("minigrad._C.optim" + kernels.SIMD_SUFFIX,
+compiled = pytest.importorskip(kernels.compiled_module_name("optim"),
                                reason="compiled kernels are not built")
 MODULES = [compiled, twin]
 N = 37
