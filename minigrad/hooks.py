@@ -16,7 +16,7 @@ import numpy as np
 from .tensor import Size, Tensor
 
 if TYPE_CHECKING:
-    from .autograd import Context
+    from .function import Context
 
 
 class HookCount:
