@@ -297,7 +297,7 @@ REGISTRY: list[OpInfo] = [
         Sample((uniform(rng, 2, 3), np.array([[1, 0, 1], [0, 1, 1]])),
                {"reduction": "none", "pos_weight": np.array([2.0, 0.5, 1.0]),
                 "weight": np.array([1.0, 3.0, 0.5])})]),
-    # losses composed of other ops (ops/losses.py); targets are plain arrays
+    # losses composed of other ops (ops/loss_composed.py); targets are plain arrays
     OpInfo("l1_loss", F.l1_loss, lambda rng: [Sample((uniform(rng, 3, 4), rng.uniform(2, 3, (3, 4))))]),
     OpInfo("mse_loss", F.mse_loss, lambda rng: [
         Sample((uniform(rng, 3, 4), rng.uniform(-1, 1, (3, 4)).round(3)), {"reduction": "sum"})]),

@@ -42,7 +42,7 @@
     cross_entropy          -w_t log softmax(x)_t        gx = g (softmax(x) - onehot(t)) (weighted, smoothed)
     nll_loss               -w_t x_t                     gx = -g w_t at t, 0 elsewhere
     bce_with_logits        (1-y)x + l softplus(-x)      gx = g w ((1 - y) - l sigmoid(-x)), l = 1+(pw-1)y
-    l1, mse, bce, huber,   composed of the ops above    (the composition's gradient; ops/losses.py)
+    l1, mse, bce, huber,   composed of the ops above    (the ops' gradients; loss_composed.py)
       smooth_l1, kl_div, soft margins
     dropout (alpha, gauss) x * mask * scale (+ shift)   gx = gy * mask * scale
     conv2d                 W * x + b (im2col, gemm)     gW = sum_b gy[b] cols[b]^T, gx = col2im(W^T gy)
@@ -67,8 +67,8 @@ from .linear import bmm, fused_linear, linear, matmul, mm
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .dropout import alpha_dropout, dropout, gaussian_dropout
 from .loss import binary_cross_entropy_with_logits, cross_entropy, nll_loss
-from .losses import (binary_cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
-                     multilabel_soft_margin_loss, smooth_l1_loss, soft_margin_loss)
+from .loss_composed import (binary_cross_entropy, huber_loss, kl_div, l1_loss, mse_loss,
+                            multilabel_soft_margin_loss, smooth_l1_loss, soft_margin_loss)
 from .norm import batch_norm, layer_norm
 from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
                      var)

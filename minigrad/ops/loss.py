@@ -4,6 +4,8 @@ Both take input (N, C) or (N, C, d1, ...) or (C,), with class-index targets (N,)
 / () or, for cross_entropy, probability targets of the input's shape, and PyTorch's reductions:
 'mean' divides the weighted sum by the sum of the weights of the targets that are not ignored
 (by the number of rows for probability targets), 'sum' sums, 'none' keeps one loss per target.
+Each is a Function with its own backward (as is BCE-with-logits, below); the losses composed of
+other ops (L1, MSE, BCE, Huber, ...) are in ops/loss_composed.py.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Losses composed of ops (minigrad/ops/losses.py), as modules, against PyTorch."""
+"""Losses composed of ops (minigrad/ops/loss_composed.py), as modules, against PyTorch."""
 import numpy as np
 import pytest
 
