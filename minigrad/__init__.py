@@ -22,9 +22,10 @@ from .ops import (abs, add, argmax, argmin, bmm, cat, clamp, clip, clone, concat
                   squeeze, stack, std, sub, sum, swapaxes, t, tanh, transpose, unsqueeze, var, view,
                   where)
 from .ops import (all, allclose, any, argsort, bitwise_and, bitwise_not, bitwise_or, bitwise_xor,
-                  ceil, chunk, cumsum, equal, flip, floor, gather, isclose, linalg, logical_and,
-                  logical_not, logical_or, logical_xor, masked_fill, norm, numel, prod, repeat,
-                  round, scatter, scatter_add, sign, sort, split, topk, trunc, unbind)
+                  ceil, chunk, cumsum, diag, equal, flip, floor, gather, isclose, linalg,
+                  logical_and, logical_not, logical_or, logical_xor, masked_fill, norm, numel,
+                  prod, repeat, round, scatter, scatter_add, sign, sort, split, topk, trunc,
+                  unbind)
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, normal,
                      rand, rand_like, randint, randint_like, randn, randn_like, randperm, seed,
                      set_rng_state)

@@ -176,6 +176,9 @@ REGISTRY: list[OpInfo] = [
                                              Sample((uniform(rng, 3), (2, 2)))]),
     OpInfo("flip", mg.flip, lambda rng: [Sample((uniform(rng, 2, 3, 2), (0, -1))),
                                          Sample((uniform(rng, 4), 0))]),
+    OpInfo("diag", mg.diag, lambda rng: [Sample((uniform(rng, 3),)), Sample((uniform(rng, 3), -2)),
+                                         Sample((uniform(rng, 3, 4), 1)),
+                                         Sample((uniform(rng, 4, 3), -1))]),
     OpInfo("chunk", lambda a, n, dim: mg.chunk(a, n, dim)[-1] * 2 + mg.chunk(a, n, dim)[0].sum(),
            lambda rng: [Sample((uniform(rng, 2, 5), 2, 1))]),
     OpInfo("split", lambda a, sizes: mg.cat(mg.split(a, sizes)[::-1]), lambda rng: [

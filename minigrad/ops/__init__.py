@@ -25,6 +25,8 @@
     chunk, split, unbind   slices x[.., a:b, ..]        (index's rule, for each piece; split.py)
     repeat                 x tiled r_d times per dim    gy summed over its tiles
     flip                   x reversed along dims        gy reversed along dims
+    diag                   vector -> k-th diagonal of   the diagonal of gy; matrix -> its k-th
+                           a matrix, or back            diagonal: zeros with gy on it (shape.py)
     gather                 x[.., index, ..] along dim   zeros with gy added at index (index.py)
     sort, topk (values)    gather at the sorting index  gather's rule
     scatter(_add)          x with src written (added)   gx = gy (0 where written), gsrc = gy[index]
@@ -72,9 +74,9 @@ from .loss_composed import (binary_cross_entropy, huber_loss, kl_div, l1_loss, m
 from .norm import batch_norm, layer_norm
 from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
                      var)
-from .shape import (as_index, cat, concat, concatenate, expand, expand_as, flatten, flip, index,
-                    numel, permute, repeat, reshape, reshape_as, squeeze, stack, swapaxes, t,
-                    transpose, unsqueeze, view, view_as)
+from .shape import (as_index, cat, concat, concatenate, diag, expand, expand_as, flatten, flip,
+                    index, numel, permute, repeat, reshape, reshape_as, squeeze, stack, swapaxes,
+                    t, transpose, unsqueeze, view, view_as)
 # last: importing the submodule ops.norm (batch and layer norm) binds the name `norm` to it
 from .vector_norm import norm, vector_norm
 from . import linalg
@@ -92,7 +94,7 @@ TENSOR_METHODS = {
         (None, expand), (None, expand_as), (None, matmul), (None, bmm), ("eq", eq), ("ne", ne), ("lt", lt),
         ("le", le), ("gt", gt), ("ge", ge), (None, view_as), ("reshape_as", reshape_as),
         (None, repeat),
-        (None, flip), (None, chunk), (None, split), (None, unbind), (None, gather),
+        (None, flip), (None, diag), (None, chunk), (None, split), (None, unbind), (None, gather),
         (None, scatter), (None, scatter_), (None, scatter_add), (None, scatter_add_),
         (None, masked_fill), (None, masked_fill_), (None, sort), (None, argsort), (None, topk),
         (None, prod), (None, cumsum), (None, norm), (None, sign), (None, round), (None, floor),
