@@ -26,7 +26,7 @@
     repeat                 x tiled r_d times per dim    gy summed over its tiles
     flip                   x reversed along dims        gy reversed along dims
     diag                   vector -> k-th diagonal of   the diagonal of gy; matrix -> its k-th
-                           a matrix, or back            diagonal: zeros with gy on it (shape.py)
+                           a matrix, or back            diagonal: zeros with gy on it (diag.py)
     gather                 x[.., index, ..] along dim   zeros with gy added at index (index.py)
     sort, topk (values)    gather at the sorting index  gather's rule
     scatter(_add)          x with src written (added)   gx = gy (0 where written), gsrc = gy[index]
@@ -74,7 +74,8 @@ from .loss_composed import (binary_cross_entropy, huber_loss, kl_div, l1_loss, m
 from .norm import batch_norm, layer_norm
 from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
                      var)
-from .shape import (as_index, cat, concat, concatenate, diag, expand, expand_as, flatten, flip,
+from .diag import diag
+from .shape import (as_index, cat, concat, concatenate, expand, expand_as, flatten, flip,
                     index, numel, permute, repeat, reshape, reshape_as, squeeze, stack, swapaxes,
                     t, transpose, unsqueeze, view, view_as)
 # last: importing the submodule ops.norm (batch and layer norm) binds the name `norm` to it

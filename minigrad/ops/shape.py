@@ -1,5 +1,5 @@
 """Shape ops: reshape/view, transpose, permute, flatten, squeeze, unsqueeze, expand, repeat,
-flip, indexing, cat, stack and diag (chunk / split / unbind are in ops/split.py). Forward
+flip, indexing, cat and stack (chunk / split / unbind are in ops/split.py). Forward
 returns NumPy views where NumPy can; backward moves the gradient back into the input's layout.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
-from ._util import normalize_dim, tensor_input, type_name
+from ._util import normalize_dim
 
 
 class Reshape(Function):
@@ -118,45 +118,6 @@ class Stack(Function):
     @staticmethod
     def backward(ctx, gy):
         return tuple(np.moveaxis(gy, ctx.dim, 0))
-
-
-def _diagonal_of(shape: tuple[int, ...], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of the k-th diagonal of a matrix of shape (k > 0 above the main one)."""
-    n_rows, n_cols = shape
-    length = max(0, min(n_rows + min(k, 0), n_cols - max(k, 0)))
-    steps = np.arange(length)
-    return steps - min(k, 0), steps + max(k, 0)
-
-
-class DiagEmbed(Function):
-    """y = the square matrix with vector x on its k-th diagonal;  gx = that diagonal of gy."""
-
-    @staticmethod
-    def forward(ctx, x, k):
-        size = x.shape[0] + abs(k)
-        ctx.diagonal = _diagonal_of((size, size), k)
-        y = np.zeros((size, size), x.dtype)
-        y[ctx.diagonal] = x
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy[ctx.diagonal]
-
-
-class Diagonal(Function):
-    """y = the k-th diagonal of matrix x, as a new vector;  gx = zeros with gy on that diagonal."""
-
-    @staticmethod
-    def forward(ctx, x, k):
-        ctx.shape, ctx.diagonal = x.shape, _diagonal_of(x.shape, k)
-        return x[ctx.diagonal]
-
-    @staticmethod
-    def backward(ctx, gy):
-        gx = np.zeros(ctx.shape, gy.dtype)
-        gx[ctx.diagonal] = gy
-        return gx
 
 
 # ------------------------------------------------------------------------------ public functions
@@ -315,18 +276,6 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if len(shapes) != 1:
         raise ValueError(f"stack expects each tensor to be equal size, got shapes {sorted(shapes)}")
     return Stack.apply(*_one_dtype(tensors), dim=normalize_dim(dim, tensors[0].ndim + 1))
-
-
-def diag(input: Tensor, diagonal: int = 0) -> Tensor:
-    """torch.diag: a vector becomes the square matrix with it on the diagonal-th diagonal (0 the
-    main one, > 0 above, < 0 below); a matrix gives its diagonal-th diagonal as a vector."""
-    tensor_input("diag", input)
-    if not isinstance(diagonal, (int, np.integer)) or isinstance(diagonal, bool):
-        raise TypeError(f"diag(): argument 'diagonal' (position 2) must be int, not "
-                        f"{type_name(diagonal)}")
-    if input.ndim not in (1, 2):
-        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
-    return (DiagEmbed if input.ndim == 1 else Diagonal).apply(input, int(diagonal))
 
 
 def _one_dtype(tensors: Sequence[Tensor]) -> Sequence[Tensor]:
