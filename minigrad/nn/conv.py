@@ -4,10 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
-from ..creation import empty
 from ..tensor import Tensor
 from . import _checks, init
-from .module import Module, Parameter
+from .linear import add_weight_and_bias
+from .module import Module
 
 
 class Conv2d(Module):
@@ -25,11 +25,7 @@ class Conv2d(Module):
         self.padding = _conv_padding(padding, self.stride)
         self.dilation = _checks.window_pair("dilation", dilation, 1)
         self.padding_mode = _padding_mode(padding_mode)
-        self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (out_channels, in_channels, *self.kernel_size), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -12,6 +12,17 @@ from . import _checks, init
 from .module import Module, Parameter
 
 
+def add_weight_and_bias(layer: Module, weight_shape: tuple[int, ...], bias: bool,
+                        dtype: Any) -> None:
+    """Give layer PyTorch's `weight` parameter of weight_shape (out first) and a `bias` of size
+    out, or a bias registered as None; uninitialized until the layer's reset_parameters()."""
+    layer.weight = Parameter(empty(*weight_shape, dtype=dtype))
+    if bias:
+        layer.bias = Parameter(empty(weight_shape[0], dtype=dtype))
+    else:
+        layer.register_parameter("bias", None)
+
+
 class Linear(Module):
     """y = x W^T + b with weight (out_features, in_features), PyTorch's layout and default init:
     W ~ kaiming_uniform(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)), and b ~ U(-1/sqrt(in), 1/sqrt(in)).
@@ -22,11 +33,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = _checks.size("in_features", in_features)
         self.out_features = _checks.size("out_features", out_features)
-        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_features, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        add_weight_and_bias(self, (out_features, in_features), bias, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
