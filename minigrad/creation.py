@@ -1,6 +1,7 @@
 """Building tensors from data or a shape: `tensor`, `as_tensor`, `zeros`, `ones`, `empty`, `full`,
-`eye`, `arange`, `linspace`, `logspace`, `meshgrid`, the `*_like` and `Tensor.new_*` forms, and
-what `minigrad.Tensor(...)` builds. Random tensors are in minigrad/random.py.
+`eye`, `arange`, `linspace`, `logspace`, the `*_like` and `Tensor.new_*` forms. Random tensors are
+in minigrad/sampling.py, `meshgrid` (made of ops) in minigrad/ops/grid.py, and what
+`minigrad.Tensor(...)` builds in tensor.py.
 
 dtype rules follow PyTorch: Python floats become the default float dtype (float32 unless
 `set_default_dtype` changed it), Python ints int64, bools bool; an ndarray, a NumPy scalar or a
@@ -14,38 +15,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._shapes import checked_shape, is_int, shape_of
 from .device import check as check_device
 from .dtypes import default_float, int64
-from .tensor import Size, Tensor
+from .tensor import Tensor, inferred_array
 
 
 # ------------------------------------------------------------------------------- from data
-
-def _holds_python_numbers(data: Any) -> bool:
-    """Whether nested lists hold Python numbers (their first leaf says), not NumPy values or
-    tensors, whose dtype PyTorch keeps: tensor([1.0]) is float32, tensor([np.float64(1)]) not."""
-    while isinstance(data, (list, tuple)) and len(data) > 0:
-        data = data[0]
-    return not isinstance(data, (np.ndarray, np.generic, Tensor))
-
-
-def inferred_array(data: Any, dtype: Any = None) -> np.ndarray:
-    """data as an ndarray of PyTorch's inferred dtype, without a copy when it is one already.
-    Python numbers given a dtype go straight to it (0.1 as float64 is not rounded to float32 on
-    the way)."""
-    if isinstance(data, Tensor):
-        return data._array
-    if isinstance(data, (np.ndarray, np.generic)):
-        array = np.asarray(data)
-    else:
-        array = np.array(data, dtype=dtype)
-        if dtype is None and array.dtype == np.float64 and _holds_python_numbers(data):
-            array = array.astype(default_float())
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"can't convert data of dtype {array.dtype} to a tensor; "
-                        "expected numbers or booleans")
-    return array
-
 
 def _new(array: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor._make(array).requires_grad_(True) if requires_grad else Tensor._make(array)
@@ -80,66 +56,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def legacy_array(args: tuple) -> np.ndarray:
-    """The array of `minigrad.Tensor(*args)`, as torch.Tensor: sizes give an uninitialized tensor
-    of the default float dtype (Tensor(2, 3)), no argument an empty one, a tensor its own array
-    (shared), any other data its values in the default float dtype (Tensor([1, 2]) is float).
-    A Size is a shape, as in PyTorch (Tensor(x.shape)); a plain tuple is data."""
-    if len(args) == 1 and isinstance(args[0], Size):
-        args = tuple(args[0])
-    if all(is_int(a) for a in args):
-        return np.empty(_checked_shape(args, "Tensor") if args else (0,), default_float())
-    if len(args) > 1:
-        raise TypeError("Tensor(): expected sizes (ints) or one sequence of data, got "
-                        f"({', '.join(type(a).__name__ for a in args)})")
-    (data,) = args
-    if isinstance(data, Tensor):
-        return data._array
-    if not isinstance(data, (list, tuple, np.ndarray)):
-        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-    return inferred_array(data).astype(default_float())
-
-
 # ------------------------------------------------------------------------------- from a shape
-
-def broadcast_shape(*shapes: tuple) -> tuple:
-    """The shape that shapes broadcast to (RuntimeError, PyTorch's message, when they don't)."""
-    result: list = []
-    for shape in shapes:
-        result = [1] * (len(shape) - len(result)) + result
-        padded = [1] * (len(result) - len(shape)) + list(shape)
-        for axis, (a, b) in enumerate(zip(result, padded)):
-            if a != b and 1 not in (a, b):
-                raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
-                                   f"({b}) at non-singleton dimension {axis}")
-            result[axis] = b if a == 1 else a
-    return tuple(result)
-
-
-def is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _checked_shape(dims: Sequence[Any], name: str) -> tuple:
-    for d in dims:
-        if not is_int(d):
-            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element "
-                            f"of type {type(d).__name__}")
-        if d < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {d}: {list(dims)}")
-    return tuple(int(d) for d in dims)
-
-
-def shape_of(sizes: tuple, size: Any, name: str) -> tuple:
-    """The shape that f(2, 3), f((2, 3)), f([2, 3]) and f(size=(2, 3)) all mean."""
-    if size is not None:
-        if sizes:
-            raise TypeError(f"{name}() got multiple values for argument 'size'")
-        sizes = (size,)
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
-    return _checked_shape(sizes, name)
-
 
 def float_dtype(dtype: Any) -> np.dtype:
     """The NumPy dtype of a `dtype=` argument; None means the default float dtype."""
@@ -175,7 +92,7 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size).__name__}")
     dtype = inferred_array(fill_value).dtype if dtype is None else np.dtype(dtype)
-    return _new(np.full(_checked_shape(size, "full"), fill_value, dtype), requires_grad)
+    return _new(np.full(checked_shape(size, "full"), fill_value, dtype), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
@@ -271,44 +188,6 @@ def _spaced(start: float, end: float, steps: int, dtype: np.dtype) -> np.ndarray
     from_end = work.type(end) - step * (work.type(steps - 1) - index)
     values = np.where(index < steps // 2, from_start, from_end)
     return values.astype(dtype)
-
-
-def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
-    """Coordinate grids of 0-d or 1-d tensors: output i varies along tensor i ("ij", matrix
-    indexing, the default) or with the first two axes swapped ("xy", Cartesian indexing).
-    PyTorch warns when indexing is not given; so does minigrad."""
-    from . import ops
-
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
-    if indexing is None:
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument.", UserWarning, stacklevel=2)
-        indexing = "ij"
-    if indexing not in ("ij", "xy"):
-        raise RuntimeError('torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
-                           f"{indexing}")
-    if not tensors:
-        raise RuntimeError("meshgrid expects a non-empty TensorList")
-    for t in tensors:
-        if not isinstance(t, Tensor) or t.ndim > 1:
-            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
-                               f"got: {t!r}")
-        if t._array.dtype != tensors[0]._array.dtype:
-            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
-    # tensor i varies along axis i of every grid; "xy" swaps the roles of the first two axes
-    axes = list(range(len(tensors)))
-    if indexing == "xy" and len(tensors) >= 2:
-        axes[0], axes[1] = 1, 0
-    grid_shape = [0] * len(tensors)
-    for t, axis in zip(tensors, axes):
-        grid_shape[axis] = t.numel()
-    grids = []
-    for t, axis in zip(tensors, axes):
-        along_axis = [1] * len(tensors)
-        along_axis[axis] = -1
-        grids.append(ops.expand(ops.reshape(t, tuple(along_axis)), tuple(grid_shape)))
-    return tuple(grids)
 
 
 # ------------------------------------------------------------------------------- like another

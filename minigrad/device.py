@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import dtype
+
 
 class device:
     """A device: `device("cpu")`, `device("cpu:0")`, `device("cpu", 0)` (torch.device)."""
@@ -58,48 +60,8 @@ def check(value: Any) -> None:
         device(value)
 
 
-def parse_to(*args: Any, **kwargs: Any) -> tuple:
-    """(device, dtype, non_blocking, copy) from the argument forms of `Tensor.to` and `Module.to`:
-    to(device=None, dtype=None, non_blocking=False, copy=False), to(dtype, non_blocking=False,
-    copy=False), to(other_tensor, non_blocking=False, copy=False). dtype is a NumPy dtype or None;
-    a NumPy dtype is accepted where PyTorch takes a minigrad (torch) dtype."""
-    from .tensor import Tensor
-
-    first = args[0] if args else None
-    if isinstance(first, Tensor):
-        names = ("other", "non_blocking", "copy")
-    elif is_dtype(first):
-        names = ("dtype", "non_blocking", "copy")
-    else:
-        names = ("device", "dtype", "non_blocking", "copy")
-    if len(args) > len(names):
-        raise TypeError(f"to() takes at most {len(names)} positional arguments in the form "
-                        f"to({', '.join(names)}), got {len(args)}")
-    for name in kwargs:
-        if name not in names[len(args):] or name == "other":
-            raise TypeError(f"to() got an unexpected keyword argument '{name}' in the form "
-                            f"to({', '.join(names)})")
-    options = {"device": None, "dtype": None, "non_blocking": False, "copy": False,
-               **dict(zip(names, args)), **kwargs}
-    if "other" in options:  # to(other_tensor): other's device and dtype
-        other = options.pop("other")
-        options["device"], options["dtype"] = other.device, other._array.dtype
-    for flag in ("non_blocking", "copy"):
-        if not isinstance(options[flag], bool):
-            raise TypeError(f"to(): {flag} must be a bool, got {options[flag]!r}")
-    if options["device"] is not None:
-        options["device"] = device(options["device"])
-    if options["dtype"] is not None:
-        if not is_dtype(options["dtype"]):
-            raise TypeError(f"to(): dtype must be a minigrad dtype, got {options['dtype']!r}")
-        options["dtype"] = np.dtype(options["dtype"])
-    return options["device"], options["dtype"], options["non_blocking"], options["copy"]
-
-
 def is_dtype(value: Any) -> bool:
     """A minigrad dtype, a NumPy dtype or a NumPy scalar type (np.float64); not a string, which
     to() reads as a device."""
-    from .dtypes import dtype
-
     return isinstance(value, (dtype, np.dtype)) or (
         isinstance(value, type) and issubclass(value, np.generic))

@@ -71,6 +71,14 @@ def from_numpy_dtype(numpy_dtype: np.dtype) -> dtype:
         raise TypeError(f"minigrad has no dtype for NumPy's {numpy_dtype}") from None
 
 
+# PyTorch's names of the scalar types, as its messages and Tensor.type() strings spell them
+SCALAR_TYPE_NAMES = {np.dtype(np.float16): "Half", np.dtype(np.float32): "Float",
+                     np.dtype(np.float64): "Double", np.dtype(np.int8): "Char",
+                     np.dtype(np.uint8): "Byte", np.dtype(np.int16): "Short",
+                     np.dtype(np.int32): "Int", np.dtype(np.int64): "Long",
+                     np.dtype(np.bool_): "Bool"}
+
+
 # ------------------------------------------------------------------------------- default dtype
 
 _default_float = float32

@@ -18,18 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .creation import broadcast_shape
-from .dtypes import category, true_division_dtype
+from ._shapes import broadcast_shape
+from .dtypes import SCALAR_TYPE_NAMES, category, true_division_dtype
 from .ops.elementwise import result_dtype
 from .random import Generator, numpy_rng
 from .tensor import Tensor
-
-# PyTorch's names of the scalar types, as its messages and Tensor.type() strings spell them
-SCALAR_TYPE_NAMES = {np.dtype(np.float16): "Half", np.dtype(np.float32): "Float",
-                     np.dtype(np.float64): "Double", np.dtype(np.int8): "Char",
-                     np.dtype(np.uint8): "Byte", np.dtype(np.int16): "Short",
-                     np.dtype(np.int32): "Int", np.dtype(np.int64): "Long",
-                     np.dtype(np.bool_): "Bool"}
 
 
 def _values(x: Any) -> Any:

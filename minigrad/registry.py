@@ -71,6 +71,11 @@ def reduction(make: Callable = uniform) -> Callable[[np.random.Generator], list]
 
 
 
+def _grid_product(grids: tuple) -> mg.Tensor:
+    """One tensor of meshgrid's two grids that depends on both (x y + x)."""
+    return grids[0] * grids[1] + grids[0]
+
+
 def _batch_norm_train(x: mg.Tensor, weight: mg.Tensor | None, bias: mg.Tensor | None) -> mg.Tensor:
     channels = x._array.shape[1]
     running_mean, running_var = mg.zeros(channels, dtype=x.dtype), mg.ones(channels, dtype=x.dtype)
@@ -179,6 +184,9 @@ REGISTRY: list[OpInfo] = [
     OpInfo("diag", mg.diag, lambda rng: [Sample((uniform(rng, 3),)), Sample((uniform(rng, 3), -2)),
                                          Sample((uniform(rng, 3, 4), 1)),
                                          Sample((uniform(rng, 4, 3), -1))]),
+    OpInfo("meshgrid", lambda a, b, indexing: _grid_product(mg.meshgrid(a, b, indexing=indexing)),
+           lambda rng: [Sample((uniform(rng, 3), uniform(rng, 2), "ij")),
+                        Sample((uniform(rng, 3), uniform(rng, 2), "xy"))]),
     OpInfo("chunk", lambda a, n, dim: mg.chunk(a, n, dim)[-1] * 2 + mg.chunk(a, n, dim)[0].sum(),
            lambda rng: [Sample((uniform(rng, 2, 5), 2, 1))]),
     OpInfo("split", lambda a, sizes: mg.cat(mg.split(a, sizes)[::-1]), lambda rng: [

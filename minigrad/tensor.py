@@ -15,8 +15,11 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from . import dtypes as _dtypes
-from .dtypes import dtype, from_numpy_dtype
+from ._printing import tensor_repr
+from ._shapes import checked_shape, is_int
+from .device import CPU, check as check_device
+from .dtypes import default_float, dtype, from_numpy_dtype
+from .grad_mode import is_grad_enabled
 
 Scalar = int | float | bool
 
@@ -64,7 +67,7 @@ class Tensor:
 
     Build tensors with `minigrad.tensor(data, dtype=None, requires_grad=False)`. `Tensor(...)` is
     PyTorch's legacy constructor: `Tensor(2, 3)` an uninitialized tensor of that shape,
-    `Tensor([1, 2])` the data in the default float dtype (creation.legacy_array). `_node` is the
+    `Tensor([1, 2])` the data in the default float dtype (_legacy_array). `_node` is the
     recorded op that produced this tensor (None for leaves).
     """
 
@@ -77,7 +80,7 @@ class Tensor:
 
     def __init__(self, *args: Any, device: Any = None) -> None:
         check_device(device)
-        self._init_leaf(_creation.legacy_array(args))
+        self._init_leaf(_legacy_array(args))
 
     def _init_leaf(self, array: np.ndarray, requires_grad: bool = False) -> None:
         """Make self a leaf holding array (Tensor(...) and nn.Parameter(...) start here)."""
@@ -163,14 +166,6 @@ class Tensor:
         """The tensor whose memory this one views (itself when it is not a view)."""
         return self if self._base is None else self._base
 
-    @property
-    def T(self) -> Tensor:
-        return _ops.permute(self, tuple(reversed(range(self.ndim))))
-
-    @property
-    def mT(self) -> Tensor:
-        return _ops.transpose(self, -2, -1)
-
     def size(self, dim: int | None = None) -> Size | int:
         """The shape, or the size of dimension dim."""
         return Size(self._array.shape) if dim is None else self._array.shape[dim]
@@ -188,8 +183,6 @@ class Tensor:
 
     def __repr__(self) -> str:
         """As PyTorch prints it (see _printing.py; mg.set_printoptions changes the layout)."""
-        from ._printing import tensor_repr
-
         grad_fn_name = None if self._node is None else self._node.name
         return tensor_repr(self._array, grad_fn_name, self.requires_grad)
 
@@ -211,32 +204,6 @@ class Tensor:
                                "use detach() to get a tensor that does not require grad")
         self.requires_grad = bool(requires_grad)
         return self
-
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's `.grad` (PyTorch's Tensor.backward)."""
-        _autograd.backward(self, None if gradient is None else [gradient], retain_graph,
-                           create_graph)
-
-    def register_hook(self, hook: Any) -> Any:
-        """Call hook(grad) each time this tensor's gradient is computed; a Tensor that hook
-        returns replaces the gradient. Returns a handle whose remove() unregisters it."""
-        from .hooks import register_hook
-
-        return register_hook(self, hook)
-
-    def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in .grad after backward (leaves always do)."""
-        from .hooks import retain_grad
-
-        retain_grad(self)
-
-    @property
-    def retains_grad(self) -> bool:
-        """True for a non-leaf tensor on which retain_grad() was called."""
-        from .hooks import retains_grad
-
-        return retains_grad(self)
 
     def detach(self) -> Tensor:
         """A tensor sharing this data (and its version counter), cut from the graph."""
@@ -282,84 +249,11 @@ class Tensor:
     def __index__(self) -> int:
         return int(self._array.item())
 
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """This tensor in another dtype (a differentiable cast) or on a device (only the CPU):
-        to(dtype), to(device), to("cpu"), to(other), to(device, dtype), keywords dtype=,
-        device=, non_blocking=, copy=. Returns self when nothing changes and copy is False."""
-        _, dtype, _, copy = parse_to(*args, **kwargs)
-        if dtype is not None and dtype != self._array.dtype:
-            return _ops.to_dtype(self, dtype)
-        return _ops.clone(self) if copy else self
-
     def cpu(self) -> Tensor:
         return self
 
-    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
-        """Raises: minigrad runs on the CPU only."""
-        return self.to("cuda" if device is None else device)
-
-    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
-        """type(): the type's name ("minigrad.FloatTensor"); type(dtype) or type(that name):
-        this tensor in that dtype (self when it has it already)."""
-        if dtype is None:
-            return f"minigrad.{_inplace.SCALAR_TYPE_NAMES[self._array.dtype]}Tensor"
-        if isinstance(dtype, str):
-            dtype = _legacy_type(dtype)
-        elif isinstance(getattr(dtype, "dtype", None), _dtypes.dtype):  # minigrad.LongTensor
-            dtype = dtype.dtype
-        elif not is_dtype(dtype):
-            raise TypeError("dtype must be a type, str, or dtype object")
-        return self.to(dtype)
-
     def is_floating_point(self) -> bool:
         return self._array.dtype.kind == "f"
-
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
-    def half(self) -> Tensor:
-        return self.to(np.float16)
-
-    def long(self) -> Tensor:
-        return self.to(np.int64)
-
-    def int(self) -> Tensor:
-        return self.to(np.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(np.bool_)
-
-    # new_*: tensors of this one's dtype unless dtype= says (creation.py has the functions)
-    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
-                   requires_grad: bool = False) -> Tensor:
-        return _creation.tensor(data, dtype=dtype or self._array.dtype, device=device,
-                                requires_grad=requires_grad)
-
-    def new_zeros(self, *sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        return _creation.zeros(*sizes, size=size, dtype=dtype or self._array.dtype,
-                               device=device, requires_grad=requires_grad)
-
-    def new_ones(self, *sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
-        return _creation.ones(*sizes, size=size, dtype=dtype or self._array.dtype,
-                              device=device, requires_grad=requires_grad)
-
-    def new_empty(self, *sizes: Any, size: Any = None, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        return _creation.empty(*sizes, size=size, dtype=dtype or self._array.dtype,
-                               device=device, requires_grad=requires_grad)
-
-    def new_full(self, size: Sequence[int], fill_value: Any, *, dtype: Any = None,
-                 device: Any = None, requires_grad: bool = False) -> Tensor:
-        return _creation.full(size, fill_value, dtype=dtype or self._array.dtype, device=device,
-                              requires_grad=requires_grad)
-
-    def clone(self) -> Tensor:
-        return _ops.clone(self)
 
     def contiguous(self) -> Tensor:
         return self
@@ -369,8 +263,6 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place (no graph)
     def _check_inplace(self) -> None:
-        from .autograd import is_grad_enabled
-
         if self.requires_grad and is_grad_enabled():
             kind = "leaf Variable" if self._node is None else "tensor that is part of a graph"
             raise RuntimeError(f"a {kind} that requires grad is being used in an in-place "
@@ -379,85 +271,6 @@ class Tensor:
     def _mark_changed(self) -> None:
         """Count an in-place change of this tensor's memory, after it happened."""
         mark_changed((self,))
-
-    # the bodies, with PyTorch's dtype, shape and leaf checks, are in minigrad/inplace.py
-    def add_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        return _inplace.arithmetic_(np.add, self, other, alpha)
-
-    def sub_(self, other: Any, *, alpha: Scalar = 1) -> Tensor:
-        return _inplace.arithmetic_(np.subtract, self, other, alpha)
-
-    def mul_(self, other: Any) -> Tensor:
-        return _inplace.arithmetic_(np.multiply, self, other)
-
-    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        return _inplace.div_(self, other, rounding_mode)
-
-    def zero_(self) -> Tensor:
-        return _inplace.fill_(self, 0)
-
-    def fill_(self, value: Any) -> Tensor:
-        return _inplace.fill_(self, value)
-
-    def copy_(self, src: Any, non_blocking: bool = False) -> Tensor:
-        return _inplace.copy_(self, src)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (PyTorch's)
-        return _inplace.clamp_(self, min, max)
-
-    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
-        return _inplace.uniform_(self, from_, to, generator)
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-        return _inplace.normal_(self, mean, std, generator)
-
-    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
-        return _inplace.exponential_(self, lambd, generator)
-
-    def random_(self, from_: int | None = None, to: int | None = None, *,
-                generator: Any = None) -> Tensor:
-        return _inplace.random_(self, from_, to, generator)
-
-    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
-        return _inplace.bernoulli_(self, p, generator)
-
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace()
-        self._array[_ops.as_index(index)] = value._array if isinstance(value, Tensor) else value
-        self._mark_changed()
-
-    # ------------------------------------------------------------------ operators
-    def __add__(self, other: Any) -> Tensor: return _ops.add(self, other)
-    def __radd__(self, other: Any) -> Tensor: return _ops.add(other, self)
-    def __sub__(self, other: Any) -> Tensor: return _ops.sub(self, other)
-    def __rsub__(self, other: Any) -> Tensor: return _ops.sub(other, self)
-    def __mul__(self, other: Any) -> Tensor: return _ops.mul(self, other)
-    def __rmul__(self, other: Any) -> Tensor: return _ops.mul(other, self)
-    def __truediv__(self, other: Any) -> Tensor: return _ops.div(self, other)
-    def __rtruediv__(self, other: Any) -> Tensor: return _ops.div(other, self)
-    def __pow__(self, other: Any) -> Tensor: return _ops.pow(self, other)
-    def __rpow__(self, other: Any) -> Tensor: return _ops.pow(other, self)
-    def __matmul__(self, other: Any) -> Tensor: return _ops.matmul(self, other)
-    def __rmatmul__(self, other: Any) -> Tensor: return _ops.matmul(other, self)
-    def __neg__(self) -> Tensor: return _ops.neg(self)
-    def __pos__(self) -> Tensor: return self
-    def __abs__(self) -> Tensor: return _ops.abs(self)
-    def __getitem__(self, index: Any) -> Tensor: return _ops.index(self, index)
-
-    # comparisons: boolean tensors outside the graph
-    def __lt__(self, other: Any) -> Tensor: return _ops.lt(self, other)
-    def __le__(self, other: Any) -> Tensor: return _ops.le(self, other)
-    def __gt__(self, other: Any) -> Tensor: return _ops.gt(self, other)
-    def __ge__(self, other: Any) -> Tensor: return _ops.ge(self, other)
-    def __eq__(self, other: Any) -> Tensor: return _ops.eq(self, other)  # type: ignore[override]
-    def __ne__(self, other: Any) -> Tensor: return _ops.ne(self, other)  # type: ignore[override]
-    __hash__ = object.__hash__
-
 
 def mark_changed(tensors: Iterable[Tensor]) -> None:
     """Count one in-place change of each tensor's memory, after it happened (all at one tick of
@@ -475,17 +288,49 @@ def mark_changed(tensors: Iterable[Tensor]) -> None:
             t._node.changed_outputs += ((t._array, owner._changes),)
 
 
-def _legacy_type(name: str) -> np.dtype:
-    """The dtype of a type name such as "minigrad.DoubleTensor" (Tensor.type's strings)."""
-    for numpy_dtype, scalar_name in _inplace.SCALAR_TYPE_NAMES.items():
-        if name == f"minigrad.{scalar_name}Tensor":
-            return numpy_dtype
-    raise ValueError(f"invalid type: {name!r}; expected a name such as 'minigrad.FloatTensor'")
+# ------------------------------------------------------------------------------- from data
+
+def _holds_python_numbers(data: Any) -> bool:
+    """Whether nested lists hold Python numbers (their first leaf says), not NumPy values or
+    tensors, whose dtype PyTorch keeps: tensor([1.0]) is float32, tensor([np.float64(1)]) not."""
+    while isinstance(data, (list, tuple)) and len(data) > 0:
+        data = data[0]
+    return not isinstance(data, (np.ndarray, np.generic, Tensor))
 
 
-# ops, autograd, creation and inplace import Tensor: bind the modules after the class exists
-from . import ops as _ops  # noqa: E402
-from . import autograd as _autograd  # noqa: E402
-from . import creation as _creation  # noqa: E402
-from .device import CPU, check as check_device, is_dtype, parse_to  # noqa: E402
-from . import inplace as _inplace  # noqa: E402
+def inferred_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """data as an ndarray of PyTorch's inferred dtype, without a copy when it is one already.
+    Python numbers given a dtype go straight to it (0.1 as float64 is not rounded to float32 on
+    the way)."""
+    if isinstance(data, Tensor):
+        return data._array
+    if isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+    else:
+        array = np.array(data, dtype=dtype)
+        if dtype is None and array.dtype == np.float64 and _holds_python_numbers(data):
+            array = array.astype(default_float())
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"can't convert data of dtype {array.dtype} to a tensor; "
+                        "expected numbers or booleans")
+    return array
+
+
+def _legacy_array(args: tuple) -> np.ndarray:
+    """The array of `minigrad.Tensor(*args)`, as torch.Tensor: sizes give an uninitialized tensor
+    of the default float dtype (Tensor(2, 3)), no argument an empty one, a tensor its own array
+    (shared), any other data its values in the default float dtype (Tensor([1, 2]) is float).
+    A Size is a shape, as in PyTorch (Tensor(x.shape)); a plain tuple is data."""
+    if len(args) == 1 and isinstance(args[0], Size):
+        args = tuple(args[0])
+    if all(is_int(a) for a in args):
+        return np.empty(checked_shape(args, "Tensor") if args else (0,), default_float())
+    if len(args) > 1:
+        raise TypeError("Tensor(): expected sizes (ints) or one sequence of data, got "
+                        f"({', '.join(type(a).__name__ for a in args)})")
+    (data,) = args
+    if isinstance(data, Tensor):
+        return data._array
+    if not isinstance(data, (list, tuple, np.ndarray)):
+        raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
+    return inferred_array(data).astype(default_float())

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import creation, dtypes
-from .inplace import SCALAR_TYPE_NAMES
+from .dtypes import SCALAR_TYPE_NAMES
 from .tensor import Tensor
 
 

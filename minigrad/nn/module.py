@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, inferred_array
+from ..tensor_methods import parse_to
 from . import _state_dict
 from ._checks import type_name
 
@@ -23,8 +24,6 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
-        from ..creation import inferred_array
-
         array = np.empty(0, np.float32) if data is None else inferred_array(data)
         self._init_leaf(array, requires_grad)
 
@@ -240,8 +239,6 @@ class Module:
         """Cast floating-point parameters and buffers (and their grads) to a floating dtype, in
         place; devices are accepted and ignored (only the CPU exists). The forms of Tensor.to:
         to(dtype), to(device), to("cpu"), to(tensor), to(device, dtype), keywords; not copy=."""
-        from ..device import parse_to
-
         if "copy" in kwargs:
             raise RuntimeError(".to() does not accept copy argument")
         _, dtype, _, _ = parse_to(*args, **kwargs)

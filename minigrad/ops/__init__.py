@@ -54,7 +54,6 @@ Every one of these is a Function in the module of its family; registry.py lists 
 each, and the tests gradcheck them all. Outside the graph: comparisons, argmax / argmin / argsort,
 the boolean and bitwise ops with all / any, isclose / allclose / equal (logical.py), F.one_hot.
 """
-from ..tensor import Tensor
 from .activation import elu, leaky_relu, relu, selu, sigmoid, softplus, tanh
 from .elementwise import (abs, add, clamp, clip, clone, cos, div, eq, exp, ge, gt, le, log, lt,
                           maximum, minimum, mul, ne, neg, pow, sin, sqrt, sub, to_dtype, where)
@@ -75,39 +74,10 @@ from .norm import batch_norm, layer_norm
 from .reduce import (argmax, argmin, logsumexp, log_softmax, max, mean, min, softmax, std, sum,
                      var)
 from .diag import diag
+from .grid import meshgrid
 from .shape import (as_index, cat, concat, concatenate, expand, expand_as, flatten, flip,
                     index, numel, permute, repeat, reshape, reshape_as, squeeze, stack, swapaxes,
                     t, transpose, unsqueeze, view, view_as)
 # last: importing the submodule ops.norm (batch and layer norm) binds the name `norm` to it
 from .vector_norm import norm, vector_norm
 from . import linalg
-
-# Tensor methods with the same names as the functions above (x.exp(), x.sum(1), x.view(2, 3), ...).
-TENSOR_METHODS = {
-    fn.__name__ if name is None else name: fn for name, fn in [
-        (None, abs), (None, add), (None, clamp), ("clip", clamp), (None, cos), (None, div),
-        (None, exp), (None, log), (None, maximum), (None, minimum), (None, mul), (None, neg),
-        (None, pow), (None, sin), (None, sqrt), (None, sub), (None, relu), (None, sigmoid),
-        (None, tanh), (None, softmax), (None, log_softmax), (None, sum), (None, mean),
-        (None, var), (None, std), (None, max), (None, min), (None, argmax), (None, argmin),
-        (None, logsumexp), (None, reshape), ("view", reshape), (None, permute),
-        (None, transpose), (None, t), (None, flatten), (None, squeeze), (None, unsqueeze),
-        (None, expand), (None, expand_as), (None, matmul), (None, bmm), ("eq", eq), ("ne", ne), ("lt", lt),
-        ("le", le), ("gt", gt), ("ge", ge), (None, view_as), ("reshape_as", reshape_as),
-        (None, repeat),
-        (None, flip), (None, diag), (None, chunk), (None, split), (None, unbind), (None, gather),
-        (None, scatter), (None, scatter_), (None, scatter_add), (None, scatter_add_),
-        (None, masked_fill), (None, masked_fill_), (None, sort), (None, argsort), (None, topk),
-        (None, prod), (None, cumsum), (None, norm), (None, sign), (None, round), (None, floor),
-        (None, ceil), (None, trunc), (None, all), (None, any), (None, allclose),
-        (None, isclose), (None, equal), (None, logical_and), (None, logical_or),
-        (None, logical_xor), (None, logical_not), (None, bitwise_and), (None, bitwise_or),
-        (None, bitwise_xor), (None, bitwise_not),
-        # the bitwise operators: & | ^ commute, so the reflected forms are the same functions
-        ("__and__", bitwise_and), ("__rand__", bitwise_and), ("__or__", bitwise_or),
-        ("__ror__", bitwise_or), ("__xor__", bitwise_xor), ("__rxor__", bitwise_xor),
-        ("__invert__", bitwise_not),
-    ]
-}
-for _name, _fn in TENSOR_METHODS.items():
-    setattr(Tensor, _name, _fn)

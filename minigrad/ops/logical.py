@@ -11,6 +11,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._util import accepts_numpy_names, normalize_dims, tensor_input
+from .elementwise import result_dtype
 
 
 def _array(x: Any) -> Any:
@@ -19,8 +20,6 @@ def _array(x: Any) -> Any:
 
 def _bitwise(ufunc: np.ufunc, name: str, input: Any, other: Any) -> Tensor:
     """ufunc of bool / integer operands in their promoted dtype (PyTorch: a float is an error)."""
-    from .elementwise import result_dtype
-
     dtype = result_dtype(input, other)
     if dtype.kind not in "biu":
         raise NotImplementedError(f'"{name}_cpu" not implemented for {dtype}: bitwise operators '

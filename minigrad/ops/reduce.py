@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ._util import accepts_numpy_names, normalize_dim, normalize_dims
+from .elementwise import maximum, minimum, sqrt
 
 Dims = int | Sequence[int] | None
 MinMax = namedtuple("MinMax", ["values", "indices"])
@@ -190,15 +191,11 @@ def var(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: 
 @accepts_numpy_names
 def std(input: Tensor, dim: Dims = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: int | None = None) -> Tensor:
-    from .elementwise import sqrt
-
     return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
 
 
 def _extremum(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     if isinstance(dim, Tensor):  # max(a, b) is the elementwise maximum, as in PyTorch
-        from .elementwise import maximum, minimum
-
         return maximum(input, dim) if largest else minimum(input, dim)
     if dim is None:
         return Extremum.apply(input, largest=largest)

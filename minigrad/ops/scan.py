@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ._util import accepts_numpy_names, normalize_dim
+from .elementwise import to_dtype
 
 
 def _product_of_others(x: np.ndarray, axis: int) -> np.ndarray:
@@ -57,8 +58,6 @@ class Cumsum(Function):
 def _accumulating(input: Tensor, dtype: Any) -> Tensor:
     """input in the dtype a product or sum accumulates in: `dtype` if given, int64 for integers
     and bools, else its own."""
-    from .elementwise import to_dtype
-
     if dtype is not None:
         return to_dtype(input, np.dtype(dtype))
     if input._array.dtype.kind in "biu" and input._array.dtype != np.int64:

@@ -12,6 +12,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ._util import normalize_dim
+from .elementwise import result_dtype, to_dtype
 
 
 class Reshape(Function):
@@ -281,8 +282,6 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def _one_dtype(tensors: Sequence[Tensor]) -> Sequence[Tensor]:
     """The tensors in their promoted dtype (PyTorch's rule: cat of int64 and float32 is float32),
     through casts the gradient flows back through."""
-    from .elementwise import result_dtype, to_dtype
-
     first = tensors[0]._array.dtype
     if all(t._array.dtype == first for t in tensors):
         return tensors

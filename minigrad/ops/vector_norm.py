@@ -16,6 +16,7 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ._util import normalize_dims
+from .elementwise import to_dtype
 
 Dims = int | Sequence[int] | None
 
@@ -53,8 +54,6 @@ class VectorNorm(Function):
 def vector_norm(x: Tensor, ord: float = 2, dim: Dims = None, keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """The p-norm of x over dim (all elements when None), as torch.linalg.vector_norm."""
-    from .elementwise import to_dtype
-
     if dtype is not None:
         x = to_dtype(x, np.dtype(dtype))
     if x._array.dtype.kind not in "fc":
