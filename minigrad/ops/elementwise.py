@@ -1,11 +1,14 @@
 """Elementwise arithmetic and math: + - * / **, neg, exp, log, sqrt, abs, sin, cos, clamp,
 maximum, minimum, where, and the comparisons (which return boolean tensors outside the graph).
 
-Broadcasting happens in forward (NumPy's rules, whose ValueError names both shapes); the engine sums each gradient back to its
-input's shape, so backward here returns gradients of the broadcast shape.
+Most ops are one row of the table below (forward, what it saves, each input's gradient; see
+_rules.py); clamp, where and the dtype cast are classes. Broadcasting happens in forward (NumPy's
+rules, whose ValueError names both shapes); the engine sums each gradient back to its input's
+shape, so backward here returns gradients of the broadcast shape.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -13,7 +16,9 @@ import numpy as np
 from ..autograd import Function
 from ..tensor import Tensor
 from ..dtypes import default_float, promote, scalar_dtype, true_division_dtype
-from ._util import kept_for_each_other, needs, type_name
+from ._rules import (keeping_each_other, keeping_inputs, keeping_inputs_and_output,
+                     keeping_nothing, keeping_output, rule)
+from ._util import type_name
 
 
 def promoted(*operands: Any) -> tuple:
@@ -73,155 +78,53 @@ def _as_operand(x: Any, dtype: np.dtype) -> Any:
     return Tensor._make(np.asarray(x, dtype))
 
 
-class Add(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        return a + b
+# ---------------------------------------------------------------------------------- the rules
+# Each op: its forward (a NumPy call and what it saves for backward), then its inputs' gradients
+# from gy = dL/dy and what was saved (x the input, a and b the inputs, y the output); _rules.py
+# makes the Function. Clamp, Where and ToDtype, below, take options and are written out.
 
-    @staticmethod
-    def backward(ctx, gy):
-        return gy, gy
+Neg = rule("Neg", keeping_nothing(operator.neg), lambda gy: -gy)
+Exp = rule("Exp", keeping_output(np.exp), lambda gy, y: gy * y)
+Log = rule("Log", keeping_inputs(np.log, quiet=True), lambda gy, x: gy / x)
+Sqrt = rule("Sqrt", keeping_output(np.sqrt), lambda gy, y: gy / (2 * y))
+Abs = rule("Abs", keeping_inputs(np.abs), lambda gy, x: gy * np.sign(x))  # PyTorch's: 0 at 0
+Sin = rule("Sin", keeping_inputs(np.sin), lambda gy, x: gy * np.cos(x))
+Cos = rule("Cos", keeping_inputs(np.cos), lambda gy, x: -gy * np.sin(x))
+Clone = rule("Clone", keeping_nothing(np.ndarray.copy), lambda gy: gy)
 
-
-class Sub(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        return a - b
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy, (-gy if needs(ctx, 1) else None)
-
-
-class Mul(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(*kept_for_each_other(ctx, a, b))
-        return a * b
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        return (gy * b if needs(ctx, 0) else None), (gy * a if needs(ctx, 1) else None)
-
-
-class Div(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan quietly, as PyTorch
-            return a / b
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        ga = gy / b if needs(ctx, 0) else None
-        gb = -gy * a / (b * b) if needs(ctx, 1) else None  # d(a/b)/db = -a / b^2
-        return ga, gb
+Add = rule("Add", keeping_nothing(operator.add),
+           lambda gy: gy,
+           lambda gy: gy)
+Sub = rule("Sub", keeping_nothing(operator.sub),
+           lambda gy: gy,
+           lambda gy: -gy)
+Mul = rule("Mul", keeping_each_other(operator.mul),
+           lambda gy, a, b: gy * b,
+           lambda gy, a, b: gy * a)
+Div = rule("Div", keeping_inputs(operator.truediv, quiet=True),
+           lambda gy, a, b: gy / b,
+           lambda gy, a, b: -gy * a / (b * b))  # d(a/b)/db = -a / b^2
+Pow = rule("Pow", keeping_inputs_and_output(operator.pow),
+           lambda gy, a, b, y: gy * b * a ** (b - 1),  # d(a^b)/da = b a^(b-1)
+           lambda gy, a, b, y: _exponent_gradient(gy, a, y))  # d(a^b)/db = a^b log a
+Maximum = rule("Maximum", keeping_inputs(np.maximum),
+               lambda gy, a, b: gy * _share(a > b, a == b),
+               lambda gy, a, b: gy * (1 - _share(a > b, a == b)))
+Minimum = rule("Minimum", keeping_inputs(np.minimum),
+               lambda gy, a, b: gy * _share(a < b, a == b),
+               lambda gy, a, b: gy * (1 - _share(a < b, a == b)))
 
 
-class Pow(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        y = a ** b
-        ctx.save_for_backward(a, b, y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b, y = ctx.saved_tensors
-        # d(a^b)/da = b a^(b-1);  d(a^b)/db = a^b log a  (taken as 0 where a^b is 0)
-        ga = gy * b * a ** (b - 1) if needs(ctx, 0) else None
-        gb = None
-        if needs(ctx, 1):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = np.where(y == 0, 0, gy * y * np.log(np.where(y == 0, 1, a)))
-        return ga, gb
+def _share(wins: np.ndarray, ties: np.ndarray) -> np.ndarray:
+    """The first input's share of max's or min's gradient: all where it wins, half on ties (PyTorch
+    splits the gradient evenly), none where it loses or either is NaN."""
+    return wins + 0.5 * ties
 
 
-class Neg(Function):
-    @staticmethod
-    def forward(ctx, x):
-        return -x
-
-    @staticmethod
-    def backward(ctx, gy):
-        return -gy
-
-
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = np.exp(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy * y
-
-
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):  # -inf and nan quietly, as PyTorch
-            return np.log(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return gy / x
-
-
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, x):
-        y = np.sqrt(x)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, gy):
-        (y,) = ctx.saved_tensors
-        return gy / (2 * y)
-
-
-class Abs(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.abs(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return gy * np.sign(x)  # PyTorch's subgradient: 0 at x == 0
-
-
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.sin(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return gy * np.cos(x)
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.cos(x)
-
-    @staticmethod
-    def backward(ctx, gy):
-        (x,) = ctx.saved_tensors
-        return -gy * np.sin(x)
+def _exponent_gradient(gy: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """gy * y log a for y = a^b, taken as 0 where y is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0, gy * y * np.log(np.where(y == 0, 1, a)))
 
 
 class Clamp(Function):
@@ -241,32 +144,6 @@ class Clamp(Function):
         if high is not None:
             inside &= x <= high
         return gy * inside
-
-
-class Maximum(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)  # ties split the gradient evenly, as in PyTorch
-        return gy * share_a, gy * (1 - share_a)
-
-
-class Minimum(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, gy):
-        a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
-        return gy * share_a, gy * (1 - share_a)
 
 
 class Where(Function):
@@ -291,16 +168,6 @@ class ToDtype(Function):
     @staticmethod
     def backward(ctx, gy):
         return gy.astype(ctx.source_dtype), None
-
-
-class Clone(Function):
-    @staticmethod
-    def forward(ctx, x):
-        return x.copy()
-
-    @staticmethod
-    def backward(ctx, gy):
-        return gy
 
 
 # ------------------------------------------------------------------------------ public functions
