@@ -12,7 +12,8 @@ from .._validate.layer_norm import layer_norm_backward_arguments, layer_norm_for
 
 
 def layer_norm_forward(x: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
-                       eps: float, *, num_threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                       eps: float, *,
+                       num_threads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(y, mean, rstd) for x (M, D): y = (x - mean) * rstd * weight + bias row by row,
     rstd = 1 / sqrt(biased var + eps); mean and rstd are float64 (M,) for backward."""
     x, weight, bias, eps, _ = layer_norm_forward_arguments(x, weight, bias, eps, num_threads)
