@@ -1,7 +1,9 @@
 """Batch and layer normalization, forward + backward, float32.
 
-compiled:   minigrad._C.norm kernels (statistics, normalize, backward sums, input gradient).
-numpy-twin: minigrad/_reference/norm.py, the same computation in NumPy expressions.
+compiled:   minigrad._C.batch_norm and minigrad._C.layer_norm kernels (statistics, normalize,
+            backward sums, input gradient).
+numpy-twin: minigrad/_reference/batch_norm.py and layer_norm.py, the same computation in NumPy
+            expressions.
 autograd:   the module through minigrad's Tensor/Function path (module(x).backward(gy)).
 torch:      the same PyTorch module forward + autograd backward, when installed.
 
@@ -10,13 +12,14 @@ BatchNorm2d 64x32x28x28 and LayerNorm 256x1024 no slower than PyTorch.
 
 Run: python -m pytest benchmarks/bench_norm.py --benchmark-only
 """
+import importlib
+
 import numpy as np
 import pytest
 
 import minigrad as mg
 import minigrad.nn as nn
 from minigrad import kernels
-from minigrad._reference import norm as twin
 
 CASES = {
     "BatchNorm1d 256x1024": ("BatchNorm1d", (256, 1024)),
@@ -31,22 +34,27 @@ def arrays(shape):
             rng.standard_normal(shape, dtype=np.float32))
 
 
-def kernel_step(module, kind, shape):
+def kernel_step(load, kind, shape):
+    """One forward + backward on the kernels of load(stem) (the compiled module or the twin)."""
     x, gy = arrays(shape)
+    threads = kernels.get_num_threads()
+    grads = dict(input_grad=True, weight_grad=True, bias_grad=True, num_threads=threads)
     if kind == "LayerNorm":
+        module = load("layer_norm")
         w = b = np.ones(shape[-1], np.float32)
 
         def step():
-            y, mean, rstd = module.layer_norm_forward(x, w, b, 1e-5)
-            return module.layer_norm_backward(gy, x, mean, rstd, w)
+            y, mean, rstd = module.layer_norm_forward(x, w, b, 1e-5, num_threads=threads)
+            return module.layer_norm_backward(gy, x, mean, rstd, w, **grads)
         return step
+    module = load("batch_norm")
     x3, gy3 = x.reshape(shape[0], shape[1], -1), gy.reshape(shape[0], shape[1], -1)
     w = b = np.ones(shape[1], np.float32)
 
     def step():
-        mean, var = module.batch_norm_stats(x3)
-        module.batch_norm_apply(x3, mean, var, w, b, 1e-5)
-        return module.batch_norm_backward(gy3, x3, mean, var, w, 1e-5, True)
+        mean, var = module.batch_norm_stats(x3, num_threads=threads)
+        module.batch_norm_apply(x3, mean, var, w, b, 1e-5, num_threads=threads)
+        return module.batch_norm_backward(gy3, x3, mean, var, w, 1e-5, True, **grads)
     return step
 
 
@@ -76,8 +84,10 @@ def torch_step(kind, shape):
 
 
 IMPLEMENTATIONS = {
-    "compiled": lambda kind, shape: kernel_step(kernels.load("norm", np.float32), kind, shape),
-    "numpy-twin": lambda kind, shape: kernel_step(twin, kind, shape),
+    "compiled": lambda kind, shape: kernel_step(lambda stem: kernels.load(stem, np.float32),
+                                                kind, shape),
+    "numpy-twin": lambda kind, shape: kernel_step(
+        lambda stem: importlib.import_module(f"minigrad._reference.{stem}"), kind, shape),
     "autograd": autograd_step,
     "torch": torch_step,
 }

@@ -27,7 +27,7 @@ from conftest import FUZZ_COUNTS
 from minigrad import kernels
 
 EXAMPLES = 120
-STEMS = ("linear", "norm", "loss", "dropout", "conv", "optim")
+STEMS = ("linear", "batch_norm", "layer_norm", "loss", "dropout", "conv", "optim")
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 LAYOUTS = ("contiguous", "fortran", "stepped", "reversed", "broadcast", "read-only")
 BREAKS = ("none", "none", "none", "nan", "dtype", "rank", "none-value", "list", "scalar", "string",
@@ -50,9 +50,11 @@ class Array:
 
 @dataclass(frozen=True)
 class Scalar:
-    """A scalar argument: value(sizes) draws a valid value from a strategy."""
+    """A scalar argument: value(sizes) draws a valid value from a strategy; keyword: passed
+    by name (a keyword-only parameter), after the positional arguments."""
     name: str
     value: Callable[[dict], st.SearchStrategy]
+    keyword: bool = False
 
 
 def const(strategy):
@@ -110,6 +112,9 @@ POOL_GEOMETRY = [Scalar("kernel_size", lambda s: st.just(s["PK"])),
                  Scalar("padding", lambda s: st.just(s["PP"]))]
 INPUT_SIZE = Scalar("input_size", lambda s: st.just((s["H"], s["W"])))
 GRAD_FLAGS = [Scalar(name, FLAG) for name in ("input_grad", "weight_grad", "bias_grad")]
+GRAD_FLAG_KEYWORDS = [Scalar(name, FLAG, keyword=True)
+                      for name in ("input_grad", "weight_grad", "bias_grad")]
+NUM_THREADS = Scalar("num_threads", const(st.integers(1, 3)), keyword=True)
 LR = Scalar("lr", const(st.floats(0, 0.1)))
 DECAY = Scalar("weight_decay", const(st.sampled_from([0.0, 0.01])))
 MAXIMIZE = Scalar("maximize", FLAG)
@@ -134,21 +139,22 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         Scalar("activation", const(st.sampled_from(["none", "relu", "leaky_relu", "sigmoid",
                                                      "tanh"]))),
         Scalar("negative_slope", const(st.floats(0, 1))), *GRAD_FLAGS]),
-    ("norm", "batch_norm_stats"): (norm_sizes, [Array("x", "N C L")]),
-    ("norm", "batch_norm_apply"): (norm_sizes, [
+    ("batch_norm", "batch_norm_stats"): (norm_sizes, [Array("x", "N C L"), NUM_THREADS]),
+    ("batch_norm", "batch_norm_apply"): (norm_sizes, [
         Array("x", "N C L"), Array("mean", "C", dtype=np.float64),
         Array("var", "C", "positive", np.float64), Array("weight", "C", optional=True),
-        Array("bias", "C", optional=True), Scalar("eps", EPS)]),
-    ("norm", "batch_norm_backward"): (norm_sizes, [
+        Array("bias", "C", optional=True), Scalar("eps", EPS), NUM_THREADS]),
+    ("batch_norm", "batch_norm_backward"): (norm_sizes, [
         Array("grad_output", "N C L"), Array("x", "N C L"), Array("mean", "C", dtype=np.float64),
         Array("var", "C", "positive", np.float64), Array("weight", "C", optional=True),
-        Scalar("eps", EPS), Scalar("training", FLAG)]),
-    ("norm", "layer_norm_forward"): (norm_sizes, [
+        Scalar("eps", EPS), Scalar("training", FLAG), *GRAD_FLAG_KEYWORDS, NUM_THREADS]),
+    ("layer_norm", "layer_norm_forward"): (norm_sizes, [
         Array("x", "M D"), Array("weight", "D", optional=True), Array("bias", "D", optional=True),
-        Scalar("eps", EPS)]),
-    ("norm", "layer_norm_backward"): (norm_sizes, [
+        Scalar("eps", EPS), NUM_THREADS]),
+    ("layer_norm", "layer_norm_backward"): (norm_sizes, [
         Array("grad_output", "M D"), Array("x", "M D"), Array("mean", "M", dtype=np.float64),
-        Array("rstd", "M", "positive", np.float64), Array("weight", "D", optional=True)]),
+        Array("rstd", "M", "positive", np.float64), Array("weight", "D", optional=True),
+        *GRAD_FLAG_KEYWORDS, NUM_THREADS]),
     ("loss", "cross_entropy_forward"): (loss_sizes, [
         Array("logits", "N C"), Array("target", "N C", "target"),
         Array("weight", "C", "positive", optional=True), *SOFTMAX.values()]),
@@ -304,12 +310,16 @@ def broken_value(args, index, brk, extra, dtype):
 
 # ----------------------------------------------------------------------------- the property
 
-def call(function, args):
-    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced."""
+def call(function, specs, args):
+    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; keyword
+    scalars are passed by name."""
+    by_name = [isinstance(spec, Scalar) and spec.keyword for spec in specs]
+    positional = [a for a, keyword in zip(args, by_name) if not keyword]
+    keywords = {spec.name: a for spec, a, keyword in zip(specs, args, by_name) if keyword}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return function(*args), None
+            return function(*positional, **keywords), None
         except Exception as error:  # noqa: BLE001 - any exception is compared with the twin's
             return None, error
 
@@ -336,8 +346,8 @@ def assert_same(kernel, twin, tol, where):
 def run_example(key, compiled, twin, recipe):
     specs = KERNELS[key][1]
     kernel_args, twin_args, pristine = (build(key, recipe) for _ in range(3))
-    result, error = call(compiled, kernel_args)
-    expected, expected_error = call(twin, twin_args)
+    result, error = call(compiled, specs, kernel_args)
+    expected, expected_error = call(twin, specs, twin_args)
     FUZZ_COUNTS[f"{key[0]}.{key[1]}"] += 1
     assert type(error) is type(expected_error), (error, expected_error)
     if error is not None:

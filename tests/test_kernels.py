@@ -1,5 +1,6 @@
 """Backend selection (compiled kernels or NumPy twins), the missing-extension fallback, threads."""
 import importlib
+import inspect
 import subprocess
 import sys
 
@@ -72,7 +73,7 @@ def test_set_num_threads():
 
 # ------------------------------------------------------- every kernel, bit for bit
 
-STEMS = ("conv", "dropout", "linear", "loss", "norm", "optim")
+STEMS = ("batch_norm", "conv", "dropout", "layer_norm", "linear", "loss", "optim")
 
 
 def public_kernels(module):
@@ -84,21 +85,26 @@ def public_kernels(module):
 
 def kernel_calls(rng, dtype):
     """{(stem, name): [arguments, ...]} for every public kernel function, forward and backward,
-    on inputs large enough for each kernel's parallel path (norm: >= 32,768 values, loss:
-    >= 16,384, dropout and optim: >= 65,536) and gemms whose inner dimension exceeds OpenBLAS's
-    K blocks (784 and 520 > 448, csrc/_blas.pxd). Backward inputs come from the baseline build."""
+    on inputs large enough for each kernel's parallel path (batch and layer norm: >= 32,768
+    values, loss: >= 16,384, dropout and optim: >= 65,536) and gemms whose inner dimension
+    exceeds OpenBLAS's K blocks (784 and 520 > 448, csrc/_blas.pxd). Backward inputs come from
+    the baseline build. A trailing dict holds keyword arguments (num_threads: call_outputs)."""
     def r(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
-    conv, norm, linear, loss = (importlib.import_module(f"minigrad._C.{stem}")
-                                for stem in ("conv", "norm", "linear", "loss"))
+    conv, batch_norm, layer_norm, linear, loss = (
+        importlib.import_module(f"minigrad._C.{stem}")
+        for stem in ("conv", "batch_norm", "layer_norm", "linear", "loss"))
     images, kernel, bias = r(24, 4, 24, 24), r(8, 4, 5, 5), r(8)
     y, cols = conv.conv2d_forward(images, kernel, bias, 1, 2, 1)
     pooled, argmax = conv.max_pool2d_forward(images, 2, 2, 0)
     channels, gamma, beta = r(64, 16, 64), r(16), r(16)
-    mean, var = norm.batch_norm_stats(channels)
+    mean, var = batch_norm.batch_norm_stats(channels, num_threads=2)
     rows, row_weight = r(128, 512), r(512)
-    _, row_mean, row_rstd = norm.layer_norm_forward(rows, row_weight, None, 1e-5)
+    _, row_mean, row_rstd = layer_norm.layer_norm_forward(rows, row_weight, None, 1e-5,
+                                                          num_threads=2)
+    all_grads = dict(input_grad=True, weight_grad=True, bias_grad=True)
+    no_input_grad = dict(input_grad=False, weight_grad=True, bias_grad=True)
     x, w, b = r(520, 784), r(300, 784), r(300)
     activated = linear.linear_forward(x, w, b, "tanh")
     logits, classes = r(256, 100) * 3, rng.integers(0, 100, 256)
@@ -130,12 +136,15 @@ def kernel_calls(rng, dtype):
         ("loss", "cross_entropy_backward"): [(np.abs(r(256)).astype(np.float64), probs, classes,
                                               None, 3, 0.1)],
         ("loss", "bce_with_logits"): [(flat, (flat > 0).astype(dtype), np.abs(r(n)), np.abs(r(n)))],
-        ("norm", "batch_norm_stats"): [(channels,)],
-        ("norm", "batch_norm_apply"): [(channels, mean, var, gamma, beta, 1e-5)],
-        ("norm", "batch_norm_backward"): [(r(64, 16, 64), channels, mean, var, gamma, 1e-5, t)
-                                          for t in (True, False)],
-        ("norm", "layer_norm_forward"): [(rows, row_weight, r(512), 1e-5)],
-        ("norm", "layer_norm_backward"): [(r(128, 512), rows, row_mean, row_rstd, row_weight)],
+        ("batch_norm", "batch_norm_stats"): [(channels,)],
+        ("batch_norm", "batch_norm_apply"): [(channels, mean, var, gamma, beta, 1e-5)],
+        ("batch_norm", "batch_norm_backward"): [
+            (r(64, 16, 64), channels, mean, var, gamma, 1e-5, t, flags)
+            for t in (True, False) for flags in (all_grads, no_input_grad)],
+        ("layer_norm", "layer_norm_forward"): [(rows, row_weight, r(512), 1e-5)],
+        ("layer_norm", "layer_norm_backward"): [
+            (r(128, 512), rows, row_mean, row_rstd, row_weight, flags)
+            for flags in (all_grads, no_input_grad)],
         ("optim", "sgd_step"): [(p, g, s1, 0.1, 0.9, 0.1, 0.01, True, False, False)],
         ("optim", "adam_step"): [(p, g, s1, s2, s3, 3, 1e-3, 0.9, 0.999, 1e-8, 0.01, True,
                                   False, False)],
@@ -147,11 +156,17 @@ def kernel_calls(rng, dtype):
     }
 
 
-def call_outputs(module, name, arguments):
+def call_outputs(module, name, arguments, threads=2):
     """What a call produces: its results and, for in-place kernels, its array arguments after
-    the call (run on copies, so every call sees the same inputs)."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments]
-    result = getattr(module, name)(*copies)
+    the call (run on copies, so every call sees the same inputs). A trailing dict in arguments
+    holds keyword arguments; a kernel that takes num_threads is given `threads`."""
+    kernel = getattr(module, name)
+    keywords = arguments[-1] if arguments and isinstance(arguments[-1], dict) else {}
+    if "num_threads" in inspect.signature(kernel).parameters:
+        keywords = {**keywords, "num_threads": threads}
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments
+              if not isinstance(a, dict)]
+    result = kernel(*copies, **keywords)
     results = list(result) if isinstance(result, tuple) else [result]
     return results + [a for a in copies if isinstance(a, np.ndarray)]
 
@@ -208,7 +223,7 @@ def test_every_kernel_is_bit_identical_for_one_and_two_threads(rng, dtype, deter
     def on_threads(threads):
         def run(stem, name, arguments):
             mg.set_num_threads(threads)
-            return call_outputs(kernels.load(stem, dtype), name, arguments)
+            return call_outputs(kernels.load(stem, dtype), name, arguments, threads)
         return run
 
     calls = kernel_calls(rng, dtype)
@@ -227,7 +242,7 @@ def test_every_kernel_is_bit_identical_for_one_and_two_threads(rng, dtype, deter
 
 def test_minigrad_simd_baseline_selects_the_baseline_build():
     result = run_python("import minigrad.kernels as k, numpy as np;"
-                        "print(k.compiled_module_name('norm'),"
-                        "      k.load('norm', np.float32).__name__)",
+                        "print(k.compiled_module_name('batch_norm'),"
+                        "      k.load('batch_norm', np.float32).__name__)",
                         MINIGRAD_SIMD="baseline")
-    assert result.stdout.split() == ["minigrad._C.norm", "minigrad._C.norm"]
+    assert result.stdout.split() == ["minigrad._C.batch_norm", "minigrad._C.batch_norm"]

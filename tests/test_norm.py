@@ -1,4 +1,7 @@
-"""Batch and layer normalization (csrc/norm.pyx) against the NumPy twin, plain NumPy and PyTorch."""
+"""Batch and layer normalization (csrc/batch_norm.pyx, csrc/layer_norm.pyx) against the NumPy
+twins, plain NumPy and PyTorch."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -8,11 +11,24 @@ import minigrad as mg
 from minigrad import kernels
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad._reference import norm as twin
+from minigrad._reference import batch_norm as twin_batch_norm, layer_norm as twin_layer_norm
 from conftest import assert_projected_gradients_match
 
-compiled = pytest.importorskip(kernels.compiled_module_name("norm"),
-                              reason="compiled kernels are not built")
+compiled_batch_norm, compiled_layer_norm = (
+    pytest.importorskip(kernels.compiled_module_name(stem), reason="compiled kernels are not built")
+    for stem in ("batch_norm", "layer_norm"))
+
+
+def both_stems(batch_norm, layer_norm):
+    """The batch- and layer-norm kernels of one implementation under one name."""
+    return SimpleNamespace(**{name: getattr(module, name) for module in (batch_norm, layer_norm)
+                              for name in dir(module) if name.startswith(("batch", "layer"))})
+
+
+compiled = both_stems(compiled_batch_norm, compiled_layer_norm)
+twin = both_stems(twin_batch_norm, twin_layer_norm)
+THREADS = dict(num_threads=2)  # the kernels' keyword-only thread count
+ALL_GRADS = dict(input_grad=True, weight_grad=True, bias_grad=True, **THREADS)
 
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 SHAPES = [(8, 5, 1), (4, 3, 7), (300, 130, 1), (16, 4, 700)]  # the last two run threaded
@@ -34,15 +50,17 @@ def data(rng, shape, dtype, offset=0.0):
 def test_batch_norm_kernels_match_twin_and_plain_numpy(rng, shape, dtype):
     x, gy = data(rng, shape, dtype), data(rng, shape, dtype)
     w, b = data(rng, shape[1], dtype), data(rng, shape[1], dtype)
-    mean, var = compiled.batch_norm_stats(x)
-    for a, e in zip((mean, var), twin.batch_norm_stats(x)):
+    mean, var = compiled.batch_norm_stats(x, **THREADS)
+    for a, e in zip((mean, var), twin.batch_norm_stats(x, **THREADS)):
         np.testing.assert_allclose(a, e, rtol=1e-12, atol=1e-12)
-    y = compiled.batch_norm_apply(x, mean, var, w, b, 1e-5)
-    np.testing.assert_allclose(y, twin.batch_norm_apply(x, mean, var, w, b, 1e-5), **TOL[dtype])
+    y = compiled.batch_norm_apply(x, mean, var, w, b, 1e-5, **THREADS)
+    np.testing.assert_allclose(y, twin.batch_norm_apply(x, mean, var, w, b, 1e-5, **THREADS),
+                               **TOL[dtype])
     np.testing.assert_allclose(y, plain_batch_norm(x, w, b), **TOL[dtype])
     for training in (True, False):
-        for a, e in zip(compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, training),
-                        twin.batch_norm_backward(gy, x, mean, var, w, 1e-5, training)):
+        arguments = (gy, x, mean, var, w, 1e-5, training)
+        for a, e in zip(compiled.batch_norm_backward(*arguments, **ALL_GRADS),
+                        twin.batch_norm_backward(*arguments, **ALL_GRADS)):
             np.testing.assert_allclose(a, e, **TOL[dtype])
 
 
@@ -50,32 +68,73 @@ def test_batch_norm_kernels_match_twin_and_plain_numpy(rng, shape, dtype):
 @pytest.mark.parametrize("shape", [(6, 5), (3, 1), (64, 600)])
 def test_layer_norm_kernels_match_twin_and_plain_numpy(rng, shape, dtype):
     x, gy, w, b = (data(rng, s, dtype) for s in (shape, shape, shape[1], shape[1]))
-    y, mean, rstd = compiled.layer_norm_forward(x, w, b, 1e-5)
-    expected = twin.layer_norm_forward(x, w, b, 1e-5)
+    y, mean, rstd = compiled.layer_norm_forward(x, w, b, 1e-5, **THREADS)
+    expected = twin.layer_norm_forward(x, w, b, 1e-5, **THREADS)
     for a, e in zip((y, mean, rstd), expected):
         np.testing.assert_allclose(a, e, **TOL[dtype])
     x64 = x.astype(np.float64)
     plain = (x64 - x64.mean(1, keepdims=True)) / np.sqrt(x64.var(1, keepdims=True) + 1e-5) * w + b
     np.testing.assert_allclose(y, plain, **TOL[dtype])
     for weight in (w, None):
-        for a, e in zip(compiled.layer_norm_backward(gy, x, mean, rstd, weight),
-                        twin.layer_norm_backward(gy, x, mean, rstd, weight)):
+        for a, e in zip(compiled.layer_norm_backward(gy, x, mean, rstd, weight, **ALL_GRADS),
+                        twin.layer_norm_backward(gy, x, mean, rstd, weight, **ALL_GRADS)):
             if e is None:
                 assert a is None
             else:
                 np.testing.assert_allclose(a, e, **TOL[dtype])
 
 
+@pytest.mark.parametrize("module", [compiled, twin], ids=["compiled", "twin"])
+@pytest.mark.parametrize("asked", [(True, False, False), (False, True, False), (False, False, True),
+                                   (False, True, True), (True, True, True)])
+def test_backwards_return_exactly_the_gradients_asked_for(rng, module, asked):
+    x, gy = data(rng, (16, 4, 700), np.float32), data(rng, (16, 4, 700), np.float32)
+    w, x2, gy2 = data(rng, 4, np.float32), x.reshape(16, 2800), gy.reshape(16, 2800)
+    w2 = data(rng, 2800, np.float32)
+    mean, var = module.batch_norm_stats(x, **THREADS)
+    _, row_mean, row_rstd = module.layer_norm_forward(x2, w2, None, 1e-5, **THREADS)
+    flags = dict(zip(("input_grad", "weight_grad", "bias_grad"), asked), **THREADS)
+    calls = [(module.batch_norm_backward, (gy, x, mean, var, w, 1e-5, training))
+             for training in (True, False)]
+    calls.append((module.layer_norm_backward, (gy2, x2, row_mean, row_rstd, w2)))
+    for backward, arguments in calls:
+        results = backward(*arguments, **flags)
+        assert [g is not None for g in results] == list(asked)
+        for some, every in zip(results, backward(*arguments, **ALL_GRADS)):
+            assert some is None or np.array_equal(some, every)  # bit for bit
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("kind", ["batch_norm", "layer_norm"])
+def test_a_bias_without_a_weight_gets_pytorchs_gradient(backend, rng, kind):
+    torch = pytest.importorskip("torch")
+    x_np, gy_np = rng.standard_normal((6, 3, 4)), rng.standard_normal((6, 3, 4))
+    b_np = rng.standard_normal(3 if kind == "batch_norm" else 4)
+
+    def normalize(functional, x, b):
+        if kind == "batch_norm":
+            return functional.batch_norm(x, None, None, None, b, training=True)
+        return functional.layer_norm(x, (4,), None, b)
+
+    x, b = mg.tensor(x_np, requires_grad=True), mg.tensor(b_np, requires_grad=True)
+    tx, tb = torch.tensor(x_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
+    normalize(F, x, b).backward(mg.tensor(gy_np))
+    normalize(torch.nn.functional, tx, tb).backward(torch.from_numpy(gy_np))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **TOL[np.float64])
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), **TOL[np.float64])
+
+
 def test_float32_statistics_stay_accurate_for_data_with_a_large_mean(rng):
     x = data(rng, (512, 4, 1), np.float32, offset=1e4)
-    mean, var = compiled.batch_norm_stats(x)
+    mean, var = compiled.batch_norm_stats(x, **THREADS)
     x64 = x.astype(np.float64)
     np.testing.assert_allclose(mean, x64.mean(axis=(0, 2)), rtol=1e-12)
     np.testing.assert_allclose(var, x64.var(axis=(0, 2)), rtol=1e-9)
     w, b = np.ones(4, np.float32), np.zeros(4, np.float32)
-    y = compiled.batch_norm_apply(x, mean, var, w, b, 1e-5)
+    y = compiled.batch_norm_apply(x, mean, var, w, b, 1e-5, **THREADS)
     np.testing.assert_allclose(y, plain_batch_norm(x, w, b), rtol=1e-5, atol=1e-5)
-    _, ln_mean, ln_rstd = compiled.layer_norm_forward(x.reshape(4, 512), None, None, 1e-5)
+    _, ln_mean, ln_rstd = compiled.layer_norm_forward(x.reshape(4, 512), None, None, 1e-5,
+                                                      **THREADS)
     rows = x.reshape(4, 512).astype(np.float64)
     np.testing.assert_allclose(ln_mean, rows.mean(1), rtol=1e-12)
     np.testing.assert_allclose(ln_rstd, 1 / np.sqrt(rows.var(1) + 1e-5), rtol=1e-9)
@@ -174,17 +233,22 @@ def test_bad_arguments_raise_before_anything_changes(call, error, message):
 
 @pytest.mark.parametrize("module", [compiled, twin], ids=["compiled", "twin"])
 @pytest.mark.parametrize("call, error, message", [
-    (lambda m: m.batch_norm_stats(np.ones((2, 3))), ValueError, "input must have 3 dimensions"),
-    (lambda m: m.batch_norm_stats(np.ones((2, 3, 1), np.int64)), TypeError, "float32 or float64"),
-    (lambda m: m.batch_norm_apply(np.ones((2, 3, 1)), np.zeros(2), np.ones(3), None, None, 1e-5),
+    (lambda m: m.batch_norm_stats(np.ones((2, 3)), **THREADS), ValueError,
+     "input must have 3 dimensions"),
+    (lambda m: m.batch_norm_stats(np.ones((2, 3, 1), np.int64), **THREADS), TypeError,
+     "float32 or float64"),
+    (lambda m: m.batch_norm_apply(np.ones((2, 3, 1)), np.zeros(2), np.ones(3), None, None, 1e-5,
+                                  **THREADS),
      ValueError, r"mean has shape \(2,\), expected \(3,\)"),
     (lambda m: m.batch_norm_backward(np.ones((2, 3, 2)), np.ones((2, 3, 1)), np.zeros(3),
-                                     np.ones(3), None, 1e-5, True),
+                                     np.ones(3), None, 1e-5, True, **ALL_GRADS),
      ValueError, r"grad_output has shape \(2, 3, 2\), expected \(2, 3, 1\)"),
-    (lambda m: m.layer_norm_forward(np.ones((2, 3), np.float32), np.ones(3), None, 1e-5),
+    (lambda m: m.layer_norm_forward(np.ones((2, 3), np.float32), np.ones(3), None, 1e-5,
+                                    **THREADS),
      TypeError, "weight has dtype float64 but the other inputs are float32"),
     (lambda m: m.layer_norm_backward(np.ones((2, 3)), np.ones((2, 3)), np.zeros(3), np.ones(2),
-                                     None), ValueError, r"mean has shape \(3,\), expected \(2,\)"),
+                                     None, **ALL_GRADS),
+     ValueError, r"mean has shape \(3,\), expected \(2,\)"),
 ])
 def test_kernels_and_twin_reject_the_same_inputs(module, call, error, message):
     with pytest.raises(error, match=message):
@@ -212,11 +276,11 @@ def test_inputs_are_not_mutated(rng):
     x, gy = rng.standard_normal((6, 3, 4)), rng.standard_normal((6, 3, 4))
     w, b = rng.standard_normal(3), rng.standard_normal(3)
     copies = [a.copy() for a in (x, gy, w, b)]
-    mean, var = compiled.batch_norm_stats(x)
-    compiled.batch_norm_apply(x, mean, var, w, b, 1e-5)
-    compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, True)
-    y, m, r = compiled.layer_norm_forward(x.reshape(6, 12), None, None, 1e-5)
-    compiled.layer_norm_backward(gy.reshape(6, 12), x.reshape(6, 12), m, r, None)
+    mean, var = compiled.batch_norm_stats(x, **THREADS)
+    compiled.batch_norm_apply(x, mean, var, w, b, 1e-5, **THREADS)
+    compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, True, **ALL_GRADS)
+    y, m, r = compiled.layer_norm_forward(x.reshape(6, 12), None, None, 1e-5, **THREADS)
+    compiled.layer_norm_backward(gy.reshape(6, 12), x.reshape(6, 12), m, r, None, **ALL_GRADS)
     for a, c in zip((x, gy, w, b), copies):
         np.testing.assert_array_equal(a, c)
 
@@ -235,7 +299,7 @@ def test_empty_batches(backend):
     assert bn(mg.randn(0, 3)).shape == (0, 3)
     np.testing.assert_array_equal(bn.running_mean.data, np.zeros(3))
     assert nn.LayerNorm(3)(mg.randn(0, 3)).shape == (0, 3)
-    mean, var = compiled.batch_norm_stats(np.ones((0, 3, 1)))
+    mean, var = compiled.batch_norm_stats(np.ones((0, 3, 1)), **THREADS)
     assert np.isnan(mean).all() and np.isnan(var).all()
 
 
@@ -245,14 +309,17 @@ def test_results_do_not_depend_on_the_thread_count(rng):
     x2, gy2 = x.reshape(64, 1200), gy.reshape(64, 1200)
     w2 = data(rng, 1200, np.float32)
     runs = []
+    grads = dict(input_grad=True, weight_grad=True, bias_grad=True)
     for threads in (1, 2, 1):
-        mg.set_num_threads(threads)
-        mean, var = compiled.batch_norm_stats(x)
-        y, m, r = compiled.layer_norm_forward(x2, w2, w2, 1e-5)
-        runs.append((mean, var, compiled.batch_norm_apply(x, mean, var, w, w, 1e-5),
-                     *compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, True), y, m, r,
-                     *compiled.layer_norm_backward(gy2, x2, m, r, w2)))
-    mg.set_num_threads(2)
+        mean, var = compiled.batch_norm_stats(x, num_threads=threads)
+        y, m, r = compiled.layer_norm_forward(x2, w2, w2, 1e-5, num_threads=threads)
+        runs.append((mean, var,
+                     compiled.batch_norm_apply(x, mean, var, w, w, 1e-5, num_threads=threads),
+                     *compiled.batch_norm_backward(gy, x, mean, var, w, 1e-5, True, **grads,
+                                                   num_threads=threads),
+                     y, m, r,
+                     *compiled.layer_norm_backward(gy2, x2, m, r, w2, **grads,
+                                                   num_threads=threads)))
     for run in runs[1:]:
         for a, e in zip(run, runs[0]):
             np.testing.assert_array_equal(a, e)
@@ -286,11 +353,11 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(shape, dtype, 
     gy = array(x.shape)
 
     def run(module):
-        mean, var = module.batch_norm_stats(x)
+        mean, var = module.batch_norm_stats(x, **THREADS)
         var = np.abs(var)  # NaN for empty batches stays NaN
-        return (mean, var, module.batch_norm_apply(x, mean, var, w, w, 1e-5),
-                *module.batch_norm_backward(gy, x, mean, var, w, 1e-5, training),
-                *module.layer_norm_forward(x.reshape(x.shape[0], -1), w, None, 1e-5))
+        return (mean, var, module.batch_norm_apply(x, mean, var, w, w, 1e-5, **THREADS),
+                *module.batch_norm_backward(gy, x, mean, var, w, 1e-5, training, **ALL_GRADS),
+                *module.layer_norm_forward(x.reshape(x.shape[0], -1), w, None, 1e-5, **THREADS))
 
     try:
         expected = run(twin)
@@ -309,11 +376,15 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(shape, dtype, 
 
 @pytest.mark.parametrize("kernel", [compiled, twin])
 @pytest.mark.parametrize("call, missing", [
-    (lambda k, x: k.batch_norm_apply(x, None, np.ones(2), None, None, 1e-5), "mean"),
-    (lambda k, x: k.batch_norm_backward(x, x, None, np.ones(2), None, 1e-5, True), "mean"),
-    (lambda k, x: k.batch_norm_backward(x, x, np.zeros(2), None, None, 1e-5, False), "var"),
-    (lambda k, x: k.layer_norm_backward(x[:, :, 0], x[:, :, 0], None, np.ones(3), None), "mean"),
-    (lambda k, x: k.layer_norm_backward(x[:, :, 0], x[:, :, 0], np.zeros(3), None, None),
+    (lambda k, x: k.batch_norm_apply(x, None, np.ones(2), None, None, 1e-5, **THREADS), "mean"),
+    (lambda k, x: k.batch_norm_backward(x, x, None, np.ones(2), None, 1e-5, True, **ALL_GRADS),
+     "mean"),
+    (lambda k, x: k.batch_norm_backward(x, x, np.zeros(2), None, None, 1e-5, False,
+                                        **ALL_GRADS), "var"),
+    (lambda k, x: k.layer_norm_backward(x[:, :, 0], x[:, :, 0], None, np.ones(3), None,
+                                        **ALL_GRADS), "mean"),
+    (lambda k, x: k.layer_norm_backward(x[:, :, 0], x[:, :, 0], np.zeros(3), None, None,
+                                        **ALL_GRADS),
      "rstd"),
 ])
 def test_missing_statistics_raise_type_errors(kernel, call, missing):
@@ -328,7 +399,7 @@ def test_eval_backward_keeps_a_nan_running_mean_out_of_the_input_gradient(kernel
     torch = pytest.importorskip("torch")
     x, gy = rng.standard_normal((5, 2, 1)), rng.standard_normal((5, 2, 1))
     mean, var, weight = np.array([np.nan, 0.5]), np.array([1.0, 2.0]), np.array([1.5, -1.0])
-    gx, gw, gb = kernel.batch_norm_backward(gy, x, mean, var, weight, 1e-5, False)
+    gx, gw, gb = kernel.batch_norm_backward(gy, x, mean, var, weight, 1e-5, False, **ALL_GRADS)
     xt, wt = torch.tensor(x[:, :, 0], requires_grad=True), torch.tensor(weight, requires_grad=True)
     y = torch.nn.functional.batch_norm(xt, torch.tensor(mean), torch.tensor(var), wt,
                                        torch.zeros(2, dtype=torch.float64), training=False)
@@ -346,7 +417,7 @@ def test_layer_norm_rows_with_infinities_give_pytorchs_statistics(kernel, dtype)
     inf = np.inf
     x = np.array([[-inf, -inf, -inf], [-inf, 1, 2], [1, inf, 2], [1, np.nan, 2], [1, 2, 4]],
                  dtype)
-    y, mean, rstd = kernel.layer_norm_forward(x, None, None, 1e-5)
+    y, mean, rstd = kernel.layer_norm_forward(x, None, None, 1e-5, **THREADS)
     expected = torch.native_layer_norm(torch.tensor(x, dtype=torch.float64), (3,), None, None,
                                        1e-5)
     np.testing.assert_allclose(y, expected[0].numpy(), **TOL[dtype])
@@ -357,5 +428,5 @@ def test_layer_norm_rows_with_infinities_give_pytorchs_statistics(kernel, dtype)
 @pytest.mark.parametrize("kernel", [compiled, twin])
 def test_batch_statistics_of_channels_with_infinities_are_nan(kernel):
     x = np.array([[[-np.inf], [1.0]], [[-np.inf], [2.0]]])
-    mean, var = kernel.batch_norm_stats(x)
+    mean, var = kernel.batch_norm_stats(x, **THREADS)
     assert np.isnan(mean[0]) and np.isnan(var[0]) and mean[1] == 1.5 and var[1] == 0.25

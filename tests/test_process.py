@@ -49,12 +49,12 @@ try:
     gomp = "loaded"
 except OSError:
     gomp = "not-loaded"
-kernels.load("norm")
+kernels.load("batch_norm")
 print(RecordTimeout.seen, gomp, os.environ["OMP_WAIT_POLICY"])
 """
 
 needs_compiled_on_linux = pytest.mark.skipif(
-    not kernels.compiled_available("norm") or not sys.platform.startswith("linux"),
+    not kernels.compiled_available("batch_norm") or not sys.platform.startswith("linux"),
     reason="needs the compiled kernels and GNU libgomp")
 
 

@@ -44,12 +44,14 @@ b = rng.standard_normal((256, 784)).astype(np.float32)
 def kernels_results(threads):
     if threads:
         mg.set_num_threads(threads)
-    conv, norm, linear = kernels.load("conv"), kernels.load("norm"), kernels.load("linear")
+    conv, linear = kernels.load("conv"), kernels.load("linear")
+    batch_norm, layer_norm = kernels.load("batch_norm"), kernels.load("layer_norm")
+    team = mg.get_num_threads()
     y, cols = conv.conv2d_forward(x, weight, None, 1, 2, 1)
     grads = conv.conv2d_backward(y, x, cols, weight, 1, 2, 1)
-    mean, var = norm.batch_norm_stats(channels)
-    normed = norm.batch_norm_apply(channels, mean, var, None, None, 1e-5)
-    layer, _, _ = norm.layer_norm_forward(rows, None, None, 1e-5)
+    mean, var = batch_norm.batch_norm_stats(channels, num_threads=team)
+    normed = batch_norm.batch_norm_apply(channels, mean, var, None, None, 1e-5, num_threads=team)
+    layer, _, _ = layer_norm.layer_norm_forward(rows, None, None, 1e-5, num_threads=team)
     product = linear.linear_forward(a, b)
     return [y, grads[0], grads[1], mean, var, normed, layer, product, mg.get_num_threads()]
 

@@ -73,6 +73,13 @@ def integer(name: str, value: Any, low: int, high: int) -> int:
     return int(value)
 
 
+def thread_count(num_threads: Any) -> int:
+    """The num_threads of a kernel whose loops run on OpenMP threads: an int >= 1."""
+    if type(num_threads) is int and num_threads >= 1:  # without the slower check against the ABC
+        return num_threads
+    return integer("num_threads", num_threads, 1, 2 ** 31)
+
+
 def flag(name: str, value: Any) -> bool:
     """A bool (Python or NumPy)."""
     if value is True or value is False:

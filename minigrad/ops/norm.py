@@ -1,4 +1,5 @@
-"""Batch normalization and layer normalization (kernels: csrc/norm.pyx, twin _reference/norm.py).
+"""Batch normalization and layer normalization (kernels: csrc/batch_norm.pyx and
+csrc/layer_norm.pyx, twins _reference/batch_norm.py and _reference/layer_norm.py).
 
 Batch norm normalizes each channel of x (N, C, *) with statistics over the batch and every
 position; layer norm normalizes each sample over its trailing `normalized_shape` dims:
@@ -19,6 +20,7 @@ import numpy as np
 from .. import kernels
 from ..autograd import Function
 from ..tensor import Tensor
+from ._util import needs
 
 
 class BatchNorm(Function):
@@ -28,9 +30,9 @@ class BatchNorm(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         x3 = x.reshape(x.shape[0], x.shape[1], -1)
-        kernel = kernels.load("norm", x.dtype)
+        kernel, threads = kernels.load("batch_norm", x.dtype), kernels.get_num_threads()
         if training:
-            mean, var = kernel.batch_norm_stats(x3)
+            mean, var = kernel.batch_norm_stats(x3, num_threads=threads)
             if running_mean is not None:
                 _update_running_stats(running_mean, running_var, mean, var, momentum,
                                       x3.shape[0] * x3.shape[2])
@@ -38,15 +40,18 @@ class BatchNorm(Function):
             mean, var = running_mean.astype(np.float64), running_var.astype(np.float64)
         ctx.save_for_backward(x3, mean, var, weight)
         ctx.x_shape, ctx.training, ctx.eps = x.shape, training, eps
-        return kernel.batch_norm_apply(x3, mean, var, weight, bias, eps).reshape(x.shape)
+        return kernel.batch_norm_apply(x3, mean, var, weight, bias, eps,
+                                       num_threads=threads).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
         x3, mean, var, weight = ctx.saved_tensors
-        kernel = kernels.load("norm", x3.dtype)
-        gx, gw, gb = kernel.batch_norm_backward(gy.reshape(x3.shape), x3, mean, var, weight,
-                                                ctx.eps, ctx.training)
-        return gx.reshape(ctx.x_shape), gw, gb, None, None
+        kernel = kernels.load("batch_norm", x3.dtype)
+        gx, gw, gb = kernel.batch_norm_backward(
+            gy.reshape(x3.shape), x3, mean, var, weight, ctx.eps, ctx.training,
+            input_grad=needs(ctx, 0), weight_grad=needs(ctx, 1), bias_grad=needs(ctx, 2),
+            num_threads=kernels.get_num_threads())
+        return None if gx is None else gx.reshape(ctx.x_shape), gw, gb, None, None
 
 
 def _update_running_stats(running_mean: np.ndarray, running_var: np.ndarray, mean: np.ndarray,
@@ -66,22 +71,26 @@ class LayerNorm(Function):
         lead = x.ndim - normalized_ndim
         size = math.prod(x.shape[lead:])
         x2 = x.reshape(math.prod(x.shape[:lead]), size)
-        kernel = kernels.load("norm", x.dtype)
+        kernel = kernels.load("layer_norm", x.dtype)
         w = None if weight is None else weight.reshape(size)
         b = None if bias is None else bias.reshape(size)
-        y, mean, rstd = kernel.layer_norm_forward(x2, w, b, eps)
+        y, mean, rstd = kernel.layer_norm_forward(x2, w, b, eps,
+                                                  num_threads=kernels.get_num_threads())
         ctx.save_for_backward(x2, mean, rstd, w)
-        ctx.x_shape, ctx.weight_shape = x.shape, None if weight is None else weight.shape
+        ctx.x_shape, ctx.weight_shape = x.shape, x.shape[lead:]
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
         x2, mean, rstd, weight = ctx.saved_tensors
-        kernel = kernels.load("norm", x2.dtype)
-        gx, gw, gb = kernel.layer_norm_backward(gy.reshape(x2.shape), x2, mean, rstd, weight)
-        if gw is not None:
-            gw, gb = gw.reshape(ctx.weight_shape), gb.reshape(ctx.weight_shape)
-        return gx.reshape(ctx.x_shape), gw, gb
+        kernel = kernels.load("layer_norm", x2.dtype)
+        gx, gw, gb = kernel.layer_norm_backward(
+            gy.reshape(x2.shape), x2, mean, rstd, weight, input_grad=needs(ctx, 0),
+            weight_grad=needs(ctx, 1), bias_grad=needs(ctx, 2),
+            num_threads=kernels.get_num_threads())
+        return tuple(None if g is None else g.reshape(shape)
+                     for g, shape in ((gx, ctx.x_shape), (gw, ctx.weight_shape),
+                                      (gb, ctx.weight_shape)))
 
 
 def _check_channel_tensor(name: str, t: Tensor | None, channels: int, dtype: np.dtype,
