@@ -15,6 +15,7 @@ Examples per kernel are counted in conftest.FUZZ_COUNTS and printed at the end o
 from __future__ import annotations
 
 import importlib
+import inspect
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -305,11 +306,14 @@ def broken_value(args, index, brk, extra, dtype):
 # ----------------------------------------------------------------------------- the property
 
 def call(function, args):
-    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced."""
+    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; a kernel
+    that takes its thread count from the caller (keyword-only num_threads) gets 2."""
+    threads = {"num_threads": 2} if "num_threads" in inspect.signature(function).parameters \
+        else {}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return function(*args), None
+            return function(*args, **threads), None
         except Exception as error:  # noqa: BLE001 - any exception is compared with the twin's
             return None, error
 

@@ -1,5 +1,6 @@
 """Backend selection (compiled kernels or NumPy twins), the missing-extension fallback, threads."""
 import importlib
+import inspect
 import subprocess
 import sys
 
@@ -147,11 +148,18 @@ def kernel_calls(rng, dtype):
     }
 
 
+def takes_num_threads(kernel):
+    """Whether the kernel takes its thread count from the caller (keyword-only num_threads)."""
+    return "num_threads" in inspect.signature(kernel).parameters
+
+
 def call_outputs(module, name, arguments):
     """What a call produces: its results and, for in-place kernels, its array arguments after
     the call (run on copies, so every call sees the same inputs)."""
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments]
-    result = getattr(module, name)(*copies)
+    kernel = getattr(module, name)
+    threads = {"num_threads": mg.get_num_threads()} if takes_num_threads(kernel) else {}
+    result = kernel(*copies, **threads)
     results = list(result) if isinstance(result, tuple) else [result]
     return results + [a for a in copies if isinstance(a, np.ndarray)]
 
