@@ -8,11 +8,13 @@
 # - Elementwise: prange over chunks of CHUNK elements with a static schedule; each chunk is a
 #   plain function over pointers (locals stay locals and the loops vectorize). No element
 #   depends on another, so results are identical for any thread count.
-# - The def wrappers validate every array the options need before any pointer is taken
-#   (minigrad._validate.optimizer_arrays, shared with the twin, so both reject the same inputs
-#   with the same messages: type, dtype, length, contiguity, writeability, no overlap), so only
-#   checked arrays become memoryviews; states the options do not use are replaced by empty
-#   arrays whose pointer is NULL and never read.
+# - Each public def validates every argument (minigrad._validate.optim, shared with the twin, so
+#   both reject the same inputs with the same messages: type, dtype, length, contiguity,
+#   writeability, no overlap, the thread count), so only checked arrays become memoryviews;
+#   states the options do not use are replaced by empty arrays whose pointer is NULL and never
+#   read. It then calls its private def, whose arrays are fused-typed memoryviews (Cython picks
+#   the float or double specialization), which releases the GIL and runs the update over all
+#   chunks with the caller's thread count (one thread below PARALLEL_MIN elements).
 # - NaN and inf pass through every update as through the twin's NumPy expressions; the AMSGrad
 #   maximum is np.maximum's (NaN in either operand is kept).
 # - zero_fill clears a gradient arena with one memset (all-zero bytes are +0.0): libc's memset
@@ -27,16 +29,36 @@ import numpy as np
 from minigrad._validate.optim import (UNUSED, adadelta_step_arguments, adagrad_step_arguments,
                                       adam_step_arguments, rmsprop_step_arguments,
                                       sgd_step_arguments, zero_fill_arguments)
-from minigrad.kernels import get_num_threads
 
 cdef enum:
     CHUNK = 16384         # elements per parallel task
     PARALLEL_MIN = 65536  # elements below which one thread does the whole array
 
 
+cdef enum Update:  # the update that _run applies to every chunk
+    SGD, ADAM, RMSPROP, ADAGRAD, ADADELTA
+
+
 cdef struct Hyper:  # the scalars of one step, in double; cast to the data's type where used
-    double lr, a, b, eps, weight_decay
-    bint flag1, flag2, maximize
+    double lr, eps, weight_decay  # lr: for Adagrad, the decayed rate of this step
+    bint maximize
+    double momentum, dampening    # SGD's (momentum also RMSprop's)
+    bint nesterov, new_buffer     # SGD: new_buffer = a momentum buffer that starts as d
+    double beta1, beta2           # Adam's, with
+    double step_size              # lr / (1 - beta1^t)
+    double correction2_sqrt       # sqrt(1 - beta2^t)
+    bint amsgrad, decoupled       # decoupled: AdamW's weight decay
+    double alpha                  # RMSprop's
+    bint centered
+    double rho                    # Adadelta's
+
+
+cdef Hyper _scalars(double lr, double eps, double weight_decay, bint maximize) noexcept:
+    # The scalars every update reads; the others are 0 until the update's def sets its own.
+    cdef Hyper h
+    memset(&h, 0, sizeof(Hyper))
+    h.lr, h.eps, h.weight_decay, h.maximize = lr, eps, weight_decay, maximize
+    return h
 
 
 cdef inline floating _grad(const floating* p, const floating* g, Py_ssize_t i,
@@ -50,17 +72,17 @@ cdef inline floating _grad(const floating* p, const floating* g, Py_ssize_t i,
 
 cdef void _sgd_chunk(floating* p, const floating* g, floating* buf, Py_ssize_t start,
                      Py_ssize_t stop, Hyper h) noexcept nogil:
-    # a = momentum, b = dampening; flag1 = nesterov, flag2 = new buffer (buffer = d)
     cdef Py_ssize_t i
-    cdef floating d, momentum = <floating>h.a, keep = <floating>(1 - h.b), lr = <floating>h.lr
+    cdef floating d, momentum = <floating>h.momentum, keep = <floating>(1 - h.dampening)
+    cdef floating lr = <floating>h.lr
     for i in range(start, stop):
         d = _grad(p, g, i, h)
-        if h.a != 0:
-            if h.flag2:
+        if h.momentum != 0:
+            if h.new_buffer:
                 buf[i] = d
             else:
                 buf[i] = buf[i] * momentum + keep * d
-            d = d + momentum * buf[i] if h.flag1 else buf[i]
+            d = d + momentum * buf[i] if h.nesterov else buf[i]
         p[i] = p[i] + (-lr) * d
 
 
@@ -78,7 +100,7 @@ cdef inline void _adam_moments(floating* p, const floating* g, floating* m, floa
     # that kept the amsgrad loop from vectorizing
     cdef floating d = sign * g[i]
     if h.weight_decay != 0:
-        if h.flag2:
+        if h.decoupled:
             p[i] = p[i] * decay
         else:
             d = d + wd * p[i]
@@ -87,19 +109,18 @@ cdef inline void _adam_moments(floating* p, const floating* g, floating* m, floa
 
 
 cdef void _adam_chunk(floating* p, const floating* g, floating* m, floating* v, floating* vmax,
-                      Py_ssize_t start, Py_ssize_t stop, Hyper h, double step_size,
-                      double correction2_sqrt) noexcept nogil:
-    # a = beta1, b = beta2; flag1 = amsgrad, flag2 = decoupled weight decay (AdamW). One loop
-    # per mode, so that each vectorizes: with the amsgrad test inside, GCC kept the whole loop
-    # scalar once the maximum had to keep NaN (Adam 4.5x slower at 1.86M floats).
+                      Py_ssize_t start, Py_ssize_t stop, Hyper h) noexcept nogil:
+    # One loop per mode, so that each vectorizes: with the amsgrad test inside, GCC kept the
+    # whole loop scalar once the maximum had to keep NaN (Adam 4.5x slower at 1.86M floats).
     # p -= step_size m / (sqrt(second) / sqrt(1 - b2^t) + eps), the root rounded to the data's
     # type first; second = v, or its running maximum with amsgrad.
     cdef Py_ssize_t i
-    cdef floating w1 = <floating>(1 - h.a), b2 = <floating>h.b, w2 = <floating>(1 - h.b)
-    cdef floating decay = <floating>(1 - h.lr * h.weight_decay), eps = <floating>h.eps
-    cdef floating size = <floating>(-step_size), root = <floating>correction2_sqrt
+    cdef floating w1 = <floating>(1 - h.beta1), b2 = <floating>h.beta2
+    cdef floating w2 = <floating>(1 - h.beta2), eps = <floating>h.eps
+    cdef floating decay = <floating>(1 - h.lr * h.weight_decay)
+    cdef floating size = <floating>(-h.step_size), root = <floating>h.correction2_sqrt
     cdef floating wd = <floating>h.weight_decay, sign = -1 if h.maximize else 1
-    if h.flag1:
+    if h.amsgrad:
         for i in range(start, stop):
             _adam_moments(p, g, m, v, i, h, sign, w1, b2, w2, decay, wd)
             vmax[i] = _nan_max(vmax[i], v[i])
@@ -113,24 +134,24 @@ cdef void _adam_chunk(floating* p, const floating* g, floating* m, floating* v, 
 cdef void _rmsprop_chunk(floating* p, const floating* g, floating* sq, floating* avg_g,
                          floating* buf, Py_ssize_t start, Py_ssize_t stop,
                          Hyper h) noexcept nogil:
-    # a = alpha, b = momentum; flag1 = centered. One loop per mode, each free of branches, so
-    # that every one vectorizes (a test of the mode inside the loop kept it scalar).
+    # One loop per mode, each free of branches, so that every one vectorizes (a test of the
+    # mode inside the loop kept it scalar).
     cdef Py_ssize_t i
-    cdef floating d, avg, alpha = <floating>h.a, w = <floating>(1 - h.a)
-    cdef floating momentum = <floating>h.b, eps = <floating>h.eps, lr = <floating>h.lr
-    if h.flag1:  # centered: v' = v - a^2, a = alpha a + (1 - alpha) g
+    cdef floating d, avg, alpha = <floating>h.alpha, w = <floating>(1 - h.alpha)
+    cdef floating momentum = <floating>h.momentum, eps = <floating>h.eps, lr = <floating>h.lr
+    if h.centered:  # v' = v - a^2, a = alpha a + (1 - alpha) g
         for i in range(start, stop):
             d = _grad(p, g, i, h)
             sq[i] = sq[i] * alpha + w * d * d
             avg_g[i] = avg_g[i] + w * (d - avg_g[i])
             avg = sq[i] - avg_g[i] * avg_g[i]  # addcmul with value -1, in the data's type
             avg = <floating>sqrt(avg) + eps
-            if h.b > 0:
+            if h.momentum > 0:
                 buf[i] = buf[i] * momentum + d / avg
                 p[i] = p[i] + (-lr) * buf[i]
             else:
                 p[i] = p[i] + (-lr) * d / avg
-    elif h.b > 0:  # with a momentum buffer
+    elif h.momentum > 0:  # with a momentum buffer
         for i in range(start, stop):
             d = _grad(p, g, i, h)
             sq[i] = sq[i] * alpha + w * d * d
@@ -147,7 +168,6 @@ cdef void _rmsprop_chunk(floating* p, const floating* g, floating* sq, floating*
 
 cdef void _adagrad_chunk(floating* p, const floating* g, floating* total, Py_ssize_t start,
                          Py_ssize_t stop, Hyper h) noexcept nogil:
-    # lr is the decayed clr
     cdef Py_ssize_t i
     cdef floating d, root, clr = <floating>(-h.lr), eps = <floating>h.eps
     for i in range(start, stop):
@@ -159,9 +179,8 @@ cdef void _adagrad_chunk(floating* p, const floating* g, floating* total, Py_ssi
 
 cdef void _adadelta_chunk(floating* p, const floating* g, floating* sq, floating* acc,
                           Py_ssize_t start, Py_ssize_t stop, Hyper h) noexcept nogil:
-    # a = rho
     cdef Py_ssize_t i
-    cdef floating d, std, delta, rho = <floating>h.a, w = <floating>(1 - h.a)
+    cdef floating d, std, delta, rho = <floating>h.rho, w = <floating>(1 - h.rho)
     cdef floating eps = <floating>h.eps, lr = <floating>h.lr
     for i in range(start, stop):
         d = _grad(p, g, i, h)
@@ -177,102 +196,143 @@ cdef floating* _data(floating[::1] a) noexcept nogil:
     return &a[0] if a.shape[0] > 0 else NULL
 
 
-cdef void _run(int kind, floating[::1] p, const floating[::1] g, floating[::1] s1,
-               floating[::1] s2, floating[::1] s3, Hyper h, double x, double y,
-               int threads) noexcept nogil:
-    # One update kind over all chunks of the arrays; s1..s3 are its state arrays (or empty).
+cdef void _run(Update update, floating[::1] p, const floating[::1] g, floating[::1] s1,
+               floating[::1] s2, floating[::1] s3, Hyper h, int num_threads) noexcept nogil:
+    # One update over all chunks of the arrays; s1..s3 are its state arrays in the order of its
+    # signature (empty where the options do not use one). One thread below PARALLEL_MIN.
     cdef Py_ssize_t n = p.shape[0], chunks = (n + CHUNK - 1) // CHUNK, j, start, stop
+    cdef int threads = num_threads if n >= PARALLEL_MIN else 1
     for j in prange(chunks, nogil=True, schedule="static", num_threads=threads):
         start = j * CHUNK
         stop = min(start + CHUNK, n)
-        if kind == 0:
+        if update == SGD:
             _sgd_chunk(&p[0], &g[0], _data(s1), start, stop, h)
-        elif kind == 1:
-            _adam_chunk(&p[0], &g[0], &s1[0], &s2[0], _data(s3), start, stop, h, x, y)
-        elif kind == 2:
+        elif update == ADAM:
+            _adam_chunk(&p[0], &g[0], &s1[0], &s2[0], _data(s3), start, stop, h)
+        elif update == RMSPROP:
             _rmsprop_chunk(&p[0], &g[0], &s1[0], _data(s2), _data(s3), start, stop, h)
-        elif kind == 3:
+        elif update == ADAGRAD:
             _adagrad_chunk(&p[0], &g[0], &s1[0], start, stop, h)
         else:
             _adadelta_chunk(&p[0], &g[0], &s1[0], &s2[0], start, stop, h)
 
 
-cdef _dispatch(int kind, param, grad, states, Hyper h, double x=0, double y=0):
-    # The checked arrays as memoryviews of the parameters' type; a state the options do not read
-    # (UNUSED) becomes an empty array, never dereferenced. (A branch on the dtype: Cython's
-    # run-time choice of a fused def function's specialization cost 2 us per call here.)
+def _states(param, *states):
+    """The checked state arrays, an empty one (never dereferenced) for each that the options do
+    not read (UNUSED), and empty ones up to three: _run's s1..s3."""
     empty = np.empty(0, param.dtype)
-    s1, s2, s3 = [empty if s is UNUSED else s for s in states]
-    cdef int threads = get_num_threads() if param.shape[0] >= PARALLEL_MIN else 1
-    if param.dtype == np.float32:
-        _run[float](kind, param, grad, s1, s2, s3, h, x, y, threads)
-    else:
-        _run[double](kind, param, grad, s1, s2, s3, h, x, y, threads)
+    return [empty if s is UNUSED else s for s in states] + [empty] * (3 - len(states))
 
 
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
-             maximize, new_buffer):
+             maximize, new_buffer, *, num_threads):
     """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); a new buffer (one the
     parameters have not used before) starts as d, PyTorch's clone of the gradient."""
-    param, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, new_buffer = \
-        sgd_step_arguments(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay,
-                           nesterov, maximize, new_buffer)
-    cdef Hyper h = Hyper(lr, momentum, dampening, 0, weight_decay, nesterov, new_buffer,
-                         maximize)
-    _dispatch(0, param, grad, (buffer, UNUSED, UNUSED), h)
+    (param, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, new_buffer,
+     num_threads) = sgd_step_arguments(param, grad, momentum_buffer, lr, momentum, dampening,
+                                       weight_decay, nesterov, maximize, new_buffer, num_threads)
+    _sgd_step(param, grad, *_states(param, buffer), lr, momentum, dampening, weight_decay,
+              nesterov, maximize, new_buffer, num_threads)
+
+
+def _sgd_step(floating[::1] param, const floating[::1] grad, floating[::1] s1, floating[::1] s2,
+              floating[::1] s3, double lr, double momentum, double dampening,
+              double weight_decay, bint nesterov, bint maximize, bint new_buffer,
+              int num_threads):
+    cdef Hyper h = _scalars(lr, 0, weight_decay, maximize)
+    h.momentum, h.dampening, h.nesterov, h.new_buffer = momentum, dampening, nesterov, new_buffer
+    with nogil:
+        _run(SGD, param, grad, s1, s2, s3, h, num_threads)
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-              weight_decay, amsgrad, maximize, decoupled):
+              weight_decay, amsgrad, maximize, decoupled, *, num_threads):
     """Adam (decoupled=False: L2 added to the gradient) or AdamW (decoupled: p *= 1 - lr wd)."""
     (param, grad, exp_avg, exp_avg_sq, maximum, step, lr, beta1, beta2, eps, weight_decay, amsgrad,
-     maximize, decoupled) = adam_step_arguments(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq,
-                                                step, lr, beta1, beta2, eps, weight_decay,
-                                                amsgrad, maximize, decoupled)
-    cdef Hyper h = Hyper(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled, maximize)
-    _dispatch(1, param, grad, (exp_avg, exp_avg_sq, maximum), h,
-              lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5)
+     maximize, decoupled, num_threads) = adam_step_arguments(
+        param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+        weight_decay, amsgrad, maximize, decoupled, num_threads)
+    _adam_step(param, grad, *_states(param, exp_avg, exp_avg_sq, maximum), lr, beta1, beta2,
+               lr / (1 - beta1 ** step), (1 - beta2 ** step) ** 0.5, eps, weight_decay,
+               amsgrad, maximize, decoupled, num_threads)
+
+
+def _adam_step(floating[::1] param, const floating[::1] grad, floating[::1] s1,
+               floating[::1] s2, floating[::1] s3, double lr, double beta1, double beta2,
+               double step_size, double correction2_sqrt, double eps, double weight_decay,
+               bint amsgrad, bint maximize, bint decoupled, int num_threads):
+    cdef Hyper h = _scalars(lr, eps, weight_decay, maximize)
+    h.beta1, h.beta2, h.amsgrad, h.decoupled = beta1, beta2, amsgrad, decoupled
+    h.step_size, h.correction2_sqrt = step_size, correction2_sqrt
+    with nogil:
+        _run(ADAM, param, grad, s1, s2, s3, h, num_threads)
 
 
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
-                 weight_decay, momentum, centered, maximize):
+                 weight_decay, momentum, centered, maximize, *, num_threads):
     """RMSprop: v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v - centered mean^2) + eps)."""
     (param, grad, square_avg, average, buffer, lr, alpha, eps, weight_decay, momentum, centered,
-     maximize) = rmsprop_step_arguments(param, grad, square_avg, grad_avg, momentum_buffer, lr,
-                                        alpha, eps, weight_decay, momentum, centered, maximize)
-    cdef Hyper h = Hyper(lr, alpha, momentum, eps, weight_decay, centered, False, maximize)
-    _dispatch(2, param, grad, (square_avg, average, buffer), h)
+     maximize, num_threads) = rmsprop_step_arguments(
+        param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay,
+        momentum, centered, maximize, num_threads)
+    _rmsprop_step(param, grad, *_states(param, square_avg, average, buffer), lr, alpha, eps,
+                  weight_decay, momentum, centered, maximize, num_threads)
 
 
-def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize):
+def _rmsprop_step(floating[::1] param, const floating[::1] grad, floating[::1] s1,
+                  floating[::1] s2, floating[::1] s3, double lr, double alpha, double eps,
+                  double weight_decay, double momentum, bint centered, bint maximize,
+                  int num_threads):
+    cdef Hyper h = _scalars(lr, eps, weight_decay, maximize)
+    h.alpha, h.momentum, h.centered = alpha, momentum, centered
+    with nogil:
+        _run(RMSPROP, param, grad, s1, s2, s3, h, num_threads)
+
+
+def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize, *,
+                 num_threads):
     """AdaGrad: s += g^2, p -= lr_t g / (sqrt(s) + eps), lr_t = lr / (1 + (step - 1) lr_decay)."""
-    param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize = \
+    param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize, num_threads = \
         adagrad_step_arguments(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay,
-                               maximize)
-    cdef Hyper h = Hyper(lr / (1 + (step - 1) * lr_decay), 0, 0, eps, weight_decay, False,
-                         False, maximize)
-    _dispatch(3, param, grad, (state_sum, UNUSED, UNUSED), h)
+                               maximize, num_threads)
+    _adagrad_step(param, grad, *_states(param, state_sum), lr / (1 + (step - 1) * lr_decay),
+                  eps, weight_decay, maximize, num_threads)
 
 
-def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+def _adagrad_step(floating[::1] param, const floating[::1] grad, floating[::1] s1,
+                  floating[::1] s2, floating[::1] s3, double decayed_lr, double eps,
+                  double weight_decay, bint maximize, int num_threads):
+    cdef Hyper h = _scalars(decayed_lr, eps, weight_decay, maximize)
+    with nogil:
+        _run(ADAGRAD, param, grad, s1, s2, s3, h, num_threads)
+
+
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize, *,
+                  num_threads):
     """AdaDelta: v = rho v + (1-rho) g^2, d = sqrt(u + eps) / sqrt(v + eps) g,
     u = rho u + (1-rho) d^2, p -= lr d."""
-    param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize = \
+    param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize, num_threads = \
         adadelta_step_arguments(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay,
-                                maximize)
-    cdef Hyper h = Hyper(lr, rho, 0, eps, weight_decay, False, False, maximize)
-    _dispatch(4, param, grad, (square_avg, acc_delta, UNUSED), h)
+                                maximize, num_threads)
+    _adadelta_step(param, grad, *_states(param, square_avg, acc_delta), lr, rho, eps,
+                   weight_decay, maximize, num_threads)
 
 
-cdef void _zero(floating[::1] a) noexcept nogil:
-    if a.shape[0] > 0:
-        memset(&a[0], 0, a.shape[0] * sizeof(floating))
+def _adadelta_step(floating[::1] param, const floating[::1] grad, floating[::1] s1,
+                   floating[::1] s2, floating[::1] s3, double lr, double rho, double eps,
+                   double weight_decay, bint maximize, int num_threads):
+    cdef Hyper h = _scalars(lr, eps, weight_decay, maximize)
+    h.rho = rho
+    with nogil:
+        _run(ADADELTA, param, grad, s1, s2, s3, h, num_threads)
 
 
 def zero_fill(array):
     """array[:] = 0 in place, by one memset over its bytes."""
-    array = zero_fill_arguments(array)
-    if array.dtype == np.float32:
-        _zero[float](array)
-    else:
-        _zero[double](array)
+    _zero_fill(zero_fill_arguments(array))
+
+
+def _zero_fill(floating[::1] array):
+    if array.shape[0] > 0:
+        with nogil:
+            memset(&array[0], 0, array.shape[0] * sizeof(floating))

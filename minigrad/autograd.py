@@ -10,6 +10,13 @@ recorded (PyTorch's saved-tensor version check), so a changed input never gives 
 
 Tensor hooks (`register_hook`, `retain_grad`) are in hooks.py; the walk runs them on the summed
 gradient of a tensor before it flows on, only when some hook was ever registered.
+
+Gradient buffers: `set_grad_buffer(leaf, view)` is the one way to choose where backward writes a
+leaf's first gradient (the leaf's `_grad_buffer` slot, None on every tensor until then). An
+optimizer gives each leaf it packs, Parameter or plain tensor, a view into its flat gradient
+arena, and gives new views whenever it re-packs (after model.double(), say), so backward writes
+the gradients where the fused step reads them. A buffer whose dtype no longer matches the leaf's
+data is passed over for a new array until the owner sets a new one.
 """
 from __future__ import annotations
 
@@ -89,15 +96,31 @@ def _leading_to(order: list[Context], inputs: Sequence[Tensor]) -> set[Context]:
     return leading
 
 
+def set_grad_buffer(leaf: Tensor, view: np.ndarray | None) -> None:
+    """Make backward write leaf's first gradient into view (an ndarray of the leaf's shape and
+    dtype, e.g. a slice of an optimizer's gradient arena), or into a new array (None)."""
+    if not isinstance(leaf, Tensor) or leaf._node is not None:
+        got = "a tensor made by an op" if isinstance(leaf, Tensor) else type(leaf).__name__
+        raise TypeError(f"set_grad_buffer takes a leaf tensor, got {got}")
+    if view is not None:
+        if not isinstance(view, np.ndarray):
+            raise TypeError(f"a gradient buffer must be a numpy.ndarray or None, got "
+                            f"{type(view).__name__}")
+        if view.shape != leaf._array.shape or view.dtype != leaf._array.dtype:
+            raise ValueError(f"a gradient buffer must have the leaf's shape {leaf._array.shape} "
+                             f"and dtype {leaf._array.dtype}, got {view.shape} and {view.dtype}")
+    leaf._grad_buffer = view
+
+
 def _accumulate_grad(tensor: Tensor, grad: np.ndarray) -> None:
     """tensor.grad += grad, in place when a grad buffer exists (it may live in an optimizer arena).
 
-    A first gradient is copied: into the parameter's arena buffer when an optimizer gave it one
-    (so the arena stays where the optimizer reads), else into a new array; also when the leaf
-    has changed dtype since (model.double()), and the optimizer re-packs at its next step.
+    A first gradient is copied: into the leaf's buffer when one was set (set_grad_buffer; so an
+    optimizer's arena stays where it reads), else into a new array; also when the leaf has
+    changed dtype since (model.double()), until the optimizer re-packs at its next step.
     """
     if tensor.grad is None:
-        buffer = getattr(tensor, "_grad_buffer", None)
+        buffer = tensor._grad_buffer
         if buffer is None or buffer.dtype != tensor._array.dtype:
             buffer = np.empty(tensor._array.shape, tensor._array.dtype)
         np.copyto(buffer, grad, casting="unsafe")

@@ -71,9 +71,9 @@ class Tensor:
     recorded op that produced this tensor (None for leaves).
     """
 
-    # _grad_buffer (unset until an optimizer sets it, for any leaf it optimizes, Parameter or not):
-    # the slot of the optimizer's flat gradient arena that backward writes a first gradient into;
-    # _hooks (unset until register_hook on a leaf): see hooks.py
+    # _grad_buffer (None on every tensor until autograd.set_grad_buffer gives a leaf one, as an
+    # optimizer does for each leaf it packs into its arena): where backward writes a first
+    # gradient; _hooks (unset until register_hook on a leaf): see hooks.py
     __slots__ = ("_array", "grad", "requires_grad", "_node", "_base", "_changes", "_changed_at",
                  "_grad_buffer", "_hooks", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray op Tensor` to Tensor's reflected operators
@@ -90,6 +90,7 @@ class Tensor:
         self._node = None
         self._base = None
         self._changes = self._changed_at = 0
+        self._grad_buffer = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -103,6 +104,7 @@ class Tensor:
         t._node = None
         t._base = None
         t._changes = t._changed_at = 0
+        t._grad_buffer = None
         return t
 
     # ------------------------------------------------------------------ attributes

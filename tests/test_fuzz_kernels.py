@@ -189,27 +189,27 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         Array("param", "P", inplace=True), Array("grad", "P"), state("momentum_buffer", True),
         LR, Scalar("momentum", const(st.sampled_from([0.0, 0.9]))),
         Scalar("dampening", const(st.sampled_from([0.0, 0.5]))), DECAY,
-        Scalar("nesterov", FLAG), MAXIMIZE, Scalar("new_buffer", FLAG)]),
+        Scalar("nesterov", FLAG), MAXIMIZE, Scalar("new_buffer", FLAG), NUM_THREADS]),
     ("optim", "adam_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("exp_avg"),
         state("exp_avg_sq"), state("max_exp_avg_sq", True), STEP, LR,
         Scalar("beta1", const(st.just(0.9))), Scalar("beta2", const(st.just(0.999))),
         Scalar("eps", EPS), DECAY, Scalar("amsgrad", FLAG), MAXIMIZE,
-        Scalar("decoupled", FLAG)]),
+        Scalar("decoupled", FLAG), NUM_THREADS]),
     ("optim", "rmsprop_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("square_avg"),
         state("grad_avg", True), state("momentum_buffer", True), LR,
         Scalar("alpha", const(st.just(0.99))), Scalar("eps", EPS), DECAY,
         Scalar("momentum", const(st.sampled_from([0.0, 0.9]))), Scalar("centered", FLAG),
-        MAXIMIZE]),
+        MAXIMIZE, NUM_THREADS]),
     ("optim", "adagrad_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("state_sum"), STEP, LR,
         Scalar("lr_decay", const(st.sampled_from([0.0, 0.01]))), Scalar("eps", EPS), DECAY,
-        MAXIMIZE]),
+        MAXIMIZE, NUM_THREADS]),
     ("optim", "adadelta_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("square_avg"),
         state("acc_delta"), LR, Scalar("rho", const(st.just(0.9))), Scalar("eps", EPS), DECAY,
-        MAXIMIZE]),
+        MAXIMIZE, NUM_THREADS]),
     ("optim", "zero_fill"): (optim_sizes, [Array("array", "P", inplace=True)]),
 }
 

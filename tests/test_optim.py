@@ -90,7 +90,8 @@ def test_twin_kernels_match_on_large_threaded_arrays(rng):
     for module in (compiled, twin):
         p, m, v, vmax = p0.copy(), np.zeros(n, np.float32), np.zeros(n, np.float32), \
             np.zeros(n, np.float32)
-        module.adam_step(p, g, m, v, vmax, 1, 1e-3, 0.9, 0.999, 1e-8, 0.01, True, False, True)
+        module.adam_step(p, g, m, v, vmax, 1, 1e-3, 0.9, 0.999, 1e-8, 0.01, True, False, True,
+                         num_threads=2)
         results.append((p, m, v, vmax))
     for a, e in zip(*results):
         np.testing.assert_array_equal(a, e)
@@ -140,6 +141,35 @@ def test_parameters_share_one_arena_and_gradients_land_in_it():
     assert params[0].grad is None and not arena.grad.any()
     optimizer.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(params[1].grad.data, 0.0)
+
+
+def test_set_grad_buffer_is_where_backward_writes_a_leafs_first_gradient():
+    leaf = mg.tensor(np.ones(3, np.float32), requires_grad=True)
+    assert leaf._grad_buffer is None  # every tensor starts without one
+    buffer = np.full(3, np.nan, np.float32)
+    mg.autograd.set_grad_buffer(leaf, buffer)
+    (leaf * 3.0).sum().backward()
+    assert leaf.grad._array is buffer
+    (leaf * 2.0).sum().backward()  # later gradients are added in place
+    np.testing.assert_array_equal(buffer, 5.0)
+    mg.autograd.set_grad_buffer(leaf, None)
+    leaf.grad = None
+    leaf.sum().backward()
+    assert not np.shares_memory(leaf.grad._array, buffer)
+
+
+@pytest.mark.parametrize("leaf, view, error, message", [
+    ("op output", np.zeros(3, np.float32), TypeError, "takes a leaf tensor, got a tensor made"),
+    ("array", np.zeros(3, np.float32), TypeError, "takes a leaf tensor, got ndarray"),
+    ("leaf", [0.0, 0.0, 0.0], TypeError, "must be a numpy.ndarray or None, got list"),
+    ("leaf", np.zeros(4, np.float32), ValueError, r"leaf's shape \(3,\) and dtype float32, got"),
+    ("leaf", np.zeros(3, np.float64), ValueError, "and dtype float32, got .* float64")])
+def test_set_grad_buffer_rejects_what_backward_cannot_write_into(leaf, view, error, message):
+    x = mg.tensor(np.ones(3, np.float32), requires_grad=True)
+    target = {"leaf": x, "op output": x * 2.0, "array": np.ones(3, np.float32)}[leaf]
+    with pytest.raises(error, match=message):
+        mg.autograd.set_grad_buffer(target, view)
+    assert x._grad_buffer is None
 
 
 @pytest.mark.parametrize("name, options", [("SGD", dict(lr=0.1, momentum=0.9)),

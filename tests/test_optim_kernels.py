@@ -76,7 +76,8 @@ CASES = [(kernel, arg, variant) for kernel, (names, _) in KERNELS.items() for ar
 
 
 def call(module, kernel, arrays, **changes):
-    return getattr(module, kernel)(**arrays, **{**KERNELS[kernel][1], **changes})
+    return getattr(module, kernel)(**arrays, **{**KERNELS[kernel][1], "num_threads": 2,
+                                                **changes})
 
 
 @pytest.mark.parametrize("kernel, arg, variant", CASES)
@@ -172,3 +173,18 @@ def test_amsgrad_maximum_keeps_nan_as_numpy_and_pytorch_do():
     np.testing.assert_array_equal(
         torch.maximum(torch.from_numpy(vmax), torch.from_numpy(arrays["exp_avg_sq"])).numpy(),
         expected)
+
+
+@pytest.mark.parametrize("kernel", list(KERNELS))
+@pytest.mark.parametrize("num_threads, error, message", [
+    (0, ValueError, r"num_threads must be in \[1, 2147483648\), got 0"),
+    (None, TypeError, "num_threads must be an int, got NoneType"),
+    (1.0, TypeError, "num_threads must be an int, got float")])
+def test_kernel_and_twin_reject_a_bad_thread_count_alike(kernel, num_threads, error, message):
+    for module in MODULES:
+        arrays = valid_arrays(kernel)
+        before = {name: value.copy() for name, value in arrays.items()}
+        with pytest.raises(error, match=message):
+            call(module, kernel, arrays, num_threads=num_threads)
+        for name, value in before.items():
+            np.testing.assert_array_equal(arrays[name], value)

@@ -3,7 +3,8 @@
 Every function updates param and its state arrays in place, exactly as PyTorch's single-tensor
 implementation does for one step (same operation order, scalars cast to the parameters' dtype),
 so trajectories agree with PyTorch to the last bits. grad is read only. Formulas in
-docs/optimizers.md.
+docs/optimizers.md. num_threads, the compiled kernels' thread count, is checked and unused here
+(NumPy runs on its own threads).
 """
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ def _effective_grad(param, grad, weight_decay, maximize):
 
 
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov,
-             maximize, new_buffer):
+             maximize, new_buffer, *, num_threads):
     """p -= lr * d with d = g (+ momentum buffer, Nesterov's look-ahead); a new buffer (one the
     parameters have not used before) starts as d, PyTorch's clone of the gradient."""
-    param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, \
-        new_buffer = sgd_step_arguments(param, grad, momentum_buffer, lr, momentum, dampening,
-                                        weight_decay, nesterov, maximize, new_buffer)
+    (param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
+     new_buffer, _) = sgd_step_arguments(param, grad, momentum_buffer, lr, momentum, dampening,
+                                         weight_decay, nesterov, maximize, new_buffer, num_threads)
     t = param.dtype
     d = _effective_grad(param, grad, weight_decay, maximize)
     if momentum != 0:
@@ -42,12 +43,12 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-              weight_decay, amsgrad, maximize, decoupled):
+              weight_decay, amsgrad, maximize, decoupled, *, num_threads):
     """Adam (decoupled=False: L2 added to the gradient) or AdamW (decoupled: p *= 1 - lr wd)."""
     (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
-     amsgrad, maximize, decoupled) = adam_step_arguments(
+     amsgrad, maximize, decoupled, _) = adam_step_arguments(
         param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
-        weight_decay, amsgrad, maximize, decoupled)
+        weight_decay, amsgrad, maximize, decoupled, num_threads)
     t = param.dtype
     g = -grad if maximize else grad
     if weight_decay != 0:
@@ -69,12 +70,13 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
 
 
 def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps,
-                 weight_decay, momentum, centered, maximize):
+                 weight_decay, momentum, centered, maximize, *, num_threads):
     """RMSprop: v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v - centered mean^2) + eps)."""
     (param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, eps, weight_decay, momentum,
-     centered, maximize) = rmsprop_step_arguments(param, grad, square_avg, grad_avg,
-                                                  momentum_buffer, lr, alpha, eps, weight_decay,
-                                                  momentum, centered, maximize)
+     centered, maximize, _) = rmsprop_step_arguments(param, grad, square_avg, grad_avg,
+                                                     momentum_buffer, lr, alpha, eps,
+                                                     weight_decay, momentum, centered, maximize,
+                                                     num_threads)
     t = param.dtype
     g = _effective_grad(param, grad, weight_decay, maximize)
     square_avg *= _scalar(alpha, t)
@@ -93,11 +95,12 @@ def rmsprop_step(param, grad, square_avg, grad_avg, momentum_buffer, lr, alpha, 
         param -= _scalar(lr, t) * g / avg
 
 
-def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize):
+def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize, *,
+                 num_threads):
     """AdaGrad: s += g^2, p -= lr_t g / (sqrt(s) + eps), lr_t = lr / (1 + (step - 1) lr_decay)."""
-    param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize = \
+    param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, maximize, _ = \
         adagrad_step_arguments(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay,
-                               maximize)
+                               maximize, num_threads)
     t = param.dtype
     g = _effective_grad(param, grad, weight_decay, maximize)
     clr = lr / (1 + (step - 1) * lr_decay)
@@ -105,12 +108,13 @@ def adagrad_step(param, grad, state_sum, step, lr, lr_decay, eps, weight_decay, 
     param -= _scalar(clr, t) * g / (np.sqrt(state_sum) + _scalar(eps, t))
 
 
-def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize):
+def adadelta_step(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize, *,
+                  num_threads):
     """AdaDelta: v = rho v + (1-rho) g^2, d = sqrt(u + eps) / sqrt(v + eps) g,
     u = rho u + (1-rho) d^2, p -= lr d."""
-    param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize = \
+    param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize, _ = \
         adadelta_step_arguments(param, grad, square_avg, acc_delta, lr, rho, eps, weight_decay,
-                                maximize)
+                                maximize, num_threads)
     t = param.dtype
     g = _effective_grad(param, grad, weight_decay, maximize)
     square_avg *= _scalar(rho, t)

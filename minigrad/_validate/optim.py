@@ -2,7 +2,8 @@
 
 Each `<update>_arguments` returns the update's arguments checked: the arrays through
 optimizer_arrays (a state the options do not read comes back as UNUSED), the hyperparameters
-as floats and the options as bools. Ranges are the optimizers' business (minigrad.optim checks
+as floats, the options as bools and num_threads (the caller's thread count) as an int >= 1,
+last. Ranges are the optimizers' business (minigrad.optim checks
 them with PyTorch's messages); a kernel only needs numbers it can compute with."""
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from . import FLOAT_DTYPES, flag, real, writeable_vector
+from . import FLOAT_DTYPES, flag, integer, real, writeable_vector
 
 UNUSED = object()  # an optimizer state array that the update's options do not read
+MAX_THREADS = 2 ** 31  # num_threads must fit OpenMP's int
 
 
 def _optimizer_array(name: str, array: Any, param: np.ndarray, written: bool) -> None:
@@ -56,6 +58,10 @@ def optimizer_arrays(param: Any, grad: Any, **states: Any) -> None:
                                  f"not read what it writes)")
 
 
+def _thread_count(num_threads: Any) -> int:
+    return integer("num_threads", num_threads, 1, MAX_THREADS)
+
+
 def _step_count(step: Any) -> float:
     """The step count t >= 1 of a bias-corrected or decayed update (1 - beta^t must not be 0)."""
     step = real("step", step)
@@ -67,20 +73,20 @@ def _step_count(step: Any) -> float:
 
 def sgd_step_arguments(param: Any, grad: Any, momentum_buffer: Any, lr: Any, momentum: Any,
                        dampening: Any, weight_decay: Any, nesterov: Any, maximize: Any,
-                       new_buffer: Any) -> tuple:
+                       new_buffer: Any, num_threads: Any) -> tuple:
     """momentum_buffer is read and written only when momentum != 0."""
     momentum = real("momentum", momentum)
     buffer = momentum_buffer if momentum != 0 else UNUSED
     optimizer_arrays(param, grad, momentum_buffer=buffer)
     return (param, grad, buffer, real("lr", lr), momentum, real("dampening", dampening),
             real("weight_decay", weight_decay), flag("nesterov", nesterov),
-            flag("maximize", maximize), flag("new_buffer", new_buffer))
+            flag("maximize", maximize), flag("new_buffer", new_buffer), _thread_count(num_threads))
 
 
 def adam_step_arguments(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
                         max_exp_avg_sq: Any, step: Any, lr: Any, beta1: Any, beta2: Any,
                         eps: Any, weight_decay: Any, amsgrad: Any, maximize: Any,
-                        decoupled: Any) -> tuple:
+                        decoupled: Any, num_threads: Any) -> tuple:
     """max_exp_avg_sq is read and written only with amsgrad."""
     amsgrad = flag("amsgrad", amsgrad)
     maximum = max_exp_avg_sq if amsgrad else UNUSED
@@ -89,13 +95,13 @@ def adam_step_arguments(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
     return (param, grad, exp_avg, exp_avg_sq, maximum, _step_count(step), real("lr", lr),
             real("beta1", beta1), real("beta2", beta2), real("eps", eps),
             real("weight_decay", weight_decay), amsgrad, flag("maximize", maximize),
-            flag("decoupled", decoupled))
+            flag("decoupled", decoupled), _thread_count(num_threads))
 
 
 def rmsprop_step_arguments(param: Any, grad: Any, square_avg: Any, grad_avg: Any,
                            momentum_buffer: Any, lr: Any, alpha: Any, eps: Any,
                            weight_decay: Any, momentum: Any, centered: Any,
-                           maximize: Any) -> tuple:
+                           maximize: Any, num_threads: Any) -> tuple:
     """grad_avg is used only when centered, momentum_buffer only when momentum > 0."""
     momentum, centered = real("momentum", momentum), flag("centered", centered)
     average = grad_avg if centered else UNUSED
@@ -104,22 +110,25 @@ def rmsprop_step_arguments(param: Any, grad: Any, square_avg: Any, grad_avg: Any
                      momentum_buffer=buffer)
     return (param, grad, square_avg, average, buffer, real("lr", lr), real("alpha", alpha),
             real("eps", eps), real("weight_decay", weight_decay), momentum, centered,
-            flag("maximize", maximize))
+            flag("maximize", maximize), _thread_count(num_threads))
 
 
 def adagrad_step_arguments(param: Any, grad: Any, state_sum: Any, step: Any, lr: Any,
-                           lr_decay: Any, eps: Any, weight_decay: Any, maximize: Any) -> tuple:
+                           lr_decay: Any, eps: Any, weight_decay: Any, maximize: Any,
+                           num_threads: Any) -> tuple:
     optimizer_arrays(param, grad, state_sum=state_sum)
     return (param, grad, state_sum, _step_count(step), real("lr", lr),
             real("lr_decay", lr_decay), real("eps", eps), real("weight_decay", weight_decay),
-            flag("maximize", maximize))
+            flag("maximize", maximize), _thread_count(num_threads))
 
 
 def adadelta_step_arguments(param: Any, grad: Any, square_avg: Any, acc_delta: Any, lr: Any,
-                            rho: Any, eps: Any, weight_decay: Any, maximize: Any) -> tuple:
+                            rho: Any, eps: Any, weight_decay: Any, maximize: Any,
+                            num_threads: Any) -> tuple:
     optimizer_arrays(param, grad, square_avg=square_avg, acc_delta=acc_delta)
     return (param, grad, square_avg, acc_delta, real("lr", lr), real("rho", rho),
-            real("eps", eps), real("weight_decay", weight_decay), flag("maximize", maximize))
+            real("eps", eps), real("weight_decay", weight_decay), flag("maximize", maximize),
+            _thread_count(num_threads))
 
 
 def zero_fill_arguments(array: Any) -> np.ndarray:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .. import kernels
 from . import _hyper
 from .optimizer import Optimizer
 
@@ -33,9 +34,12 @@ class Adam(Optimizer):
     def _update(self, arena, run, group) -> None:
         param, grad, m, v, v_max = self._slices(arena, run, *self.state_names)
         beta1, beta2 = group["betas"]
-        self._kernel(arena).adam_step(param, grad, m, v, v_max, run.step, group["lr"], beta1,
-                                      beta2, group["eps"], group["weight_decay"],
-                                      group["amsgrad"], group["maximize"], self.decoupled)
+        self._kernel(arena).adam_step(
+            param=param, grad=grad, exp_avg=m, exp_avg_sq=v, max_exp_avg_sq=v_max,
+            step=run.step, lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
+            weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
+            maximize=group["maximize"], decoupled=self.decoupled,
+            num_threads=kernels.get_num_threads())
 
 
 class AdamW(Adam):

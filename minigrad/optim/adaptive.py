@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .. import kernels
 from . import _hyper
 from .optimizer import Optimizer
 
@@ -35,9 +36,12 @@ class RMSprop(Optimizer):
 
     def _update(self, arena, run, group) -> None:
         param, grad, square_avg, buffer, grad_avg = self._slices(arena, run, *self.state_names)
-        self._kernel(arena).rmsprop_step(param, grad, square_avg, grad_avg, buffer, group["lr"],
-                                         group["alpha"], group["eps"], group["weight_decay"],
-                                         group["momentum"], group["centered"], group["maximize"])
+        self._kernel(arena).rmsprop_step(
+            param=param, grad=grad, square_avg=square_avg, grad_avg=grad_avg,
+            momentum_buffer=buffer, lr=group["lr"], alpha=group["alpha"], eps=group["eps"],
+            weight_decay=group["weight_decay"], momentum=group["momentum"],
+            centered=group["centered"], maximize=group["maximize"],
+            num_threads=kernels.get_num_threads())
 
 
 class Adagrad(Optimizer):
@@ -60,9 +64,10 @@ class Adagrad(Optimizer):
 
     def _update(self, arena, run, group) -> None:
         param, grad, total = self._slices(arena, run, "sum")
-        self._kernel(arena).adagrad_step(param, grad, total, run.step, group["lr"],
-                                         group["lr_decay"], group["eps"], group["weight_decay"],
-                                         group["maximize"])
+        self._kernel(arena).adagrad_step(
+            param=param, grad=grad, state_sum=total, step=run.step, lr=group["lr"],
+            lr_decay=group["lr_decay"], eps=group["eps"], weight_decay=group["weight_decay"],
+            maximize=group["maximize"], num_threads=kernels.get_num_threads())
 
 
 class Adadelta(Optimizer):
@@ -83,6 +88,7 @@ class Adadelta(Optimizer):
 
     def _update(self, arena, run, group) -> None:
         param, grad, square_avg, acc_delta = self._slices(arena, run, *self.state_names)
-        self._kernel(arena).adadelta_step(param, grad, square_avg, acc_delta, group["lr"],
-                                          group["rho"], group["eps"], group["weight_decay"],
-                                          group["maximize"])
+        self._kernel(arena).adadelta_step(
+            param=param, grad=grad, square_avg=square_avg, acc_delta=acc_delta, lr=group["lr"],
+            rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
+            maximize=group["maximize"], num_threads=kernels.get_num_threads())

@@ -2,7 +2,7 @@
 
 Each param group's parameters of one dtype live in one contiguous buffer (an `_Arena`): their
 `.data` are views into it, their gradients are views into a matching gradient buffer (backward
-writes there directly, see Tensor._grad_buffer), and the optimizer state (momentum, square
+writes there directly: autograd.set_grad_buffer), and the optimizer state (momentum, square
 averages, ...) lives in matching flat buffers. A step is then one fused kernel call per run of
 parameters that have gradients (normally: one call per group and dtype), and zero_grad is one
 memset. None of it is visible: p.data, p.grad, optimizer.state[p] and state_dict() look as in
@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 import numpy as np
 
 from .. import kernels
-from ..autograd import enable_grad
+from ..autograd import enable_grad, set_grad_buffer
 from ..tensor import Tensor, mark_changed
 from . import _hyper
 from ._loading import checked_state_dict
@@ -42,7 +42,7 @@ class _Arena:
             if p.grad is not None:
                 self.grad_views[-1][...] = p.grad._array
                 p.grad = Tensor._make(self.grad_views[-1])
-            p._grad_buffer = self.grad_views[-1]
+            set_grad_buffer(p, self.grad_views[-1])
 
     def spans(self) -> list[tuple[int, int]]:
         return list(zip(self.offsets[:-1], self.offsets[1:]))
@@ -193,7 +193,7 @@ class Optimizer:
         (in the parameters' current dtype: the arenas are re-packed first if it changed)."""
         for index in range(len(self._arenas)):
             for arena in self._arenas[index] if set_to_none else self._packed(index):
-                self._kernel(arena).zero_fill(arena.grad)
+                self._kernel(arena).zero_fill(array=arena.grad)
                 for p, view in zip(arena.params, arena.grad_views):
                     p.grad = None if set_to_none else Tensor._make(view)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .. import kernels
 from . import _hyper
 from .optimizer import Optimizer
 
@@ -39,7 +40,9 @@ class SGD(Optimizer):
 
     def _update(self, arena, run, group) -> None:
         param, grad, buffer = self._slices(arena, run, "momentum_buffer")
-        self._kernel(arena).sgd_step(param, grad, buffer, group["lr"], group["momentum"],
-                                     group["dampening"], group["weight_decay"],
-                                     group["nesterov"], group["maximize"],
-                                     "momentum_buffer" in run.new)
+        self._kernel(arena).sgd_step(
+            param=param, grad=grad, momentum_buffer=buffer, lr=group["lr"],
+            momentum=group["momentum"], dampening=group["dampening"],
+            weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+            maximize=group["maximize"], new_buffer="momentum_buffer" in run.new,
+            num_threads=kernels.get_num_threads())
