@@ -61,8 +61,8 @@ class Sequential(_Container):
     activation applied in the gemm's output pass: the same output and gradients, bit for bit, as
     the two modules one after the other, with one graph node and one pass over the output less.
     Both modules stay children as written: repr, model[i], named_modules() and state_dict() see
-    them. A pair is not fused when either module is a subclass or has its forward replaced on
-    the instance (as weight_norm does), so that replacement is called.
+    them. A pair is not fused when either module is of a subclass or has its forward replaced
+    on the instance (as weight_norm does), so that the replacement is called.
 
     Opt out with `Sequential.fuse_linear_activation = False` (every Sequential) or
     `model.fuse_linear_activation = False` (one model): each module then runs on its own.
