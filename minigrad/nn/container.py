@@ -56,10 +56,19 @@ def _fused_activation(layer: Module, activation: Module) -> tuple[str, float] | 
 class Sequential(_Container):
     """Modules applied in order; indexable and iterable as PyTorch's.
 
-    A Linear directly followed by a ReLU (or LeakyReLU) runs as one fused kernel call
-    (ops.fused_linear): the same output and gradients as the two modules one after the other,
-    without a separate pass and graph node for the activation.
+    Fusion (minigrad's addition, invisible in the results): a Linear directly followed by a ReLU,
+    or by a LeakyReLU with negative_slope >= 0, runs as one ops.fused_linear call, the bias and
+    activation applied in the gemm's output pass: the same output and gradients, bit for bit, as
+    the two modules one after the other, with one graph node and one pass over the output less.
+    Both modules stay children as written: repr, model[i], named_modules() and state_dict() see
+    them. A pair is not fused when either module is of a subclass or has its forward replaced
+    on the instance (as weight_norm does), so that the replacement is called.
+
+    Opt out with `Sequential.fuse_linear_activation = False` (every Sequential) or
+    `model.fuse_linear_activation = False` (one model): each module then runs on its own.
     """
+
+    fuse_linear_activation: bool = True
 
     def __init__(self, *modules: Module) -> None:
         super().__init__()
@@ -79,10 +88,12 @@ class Sequential(_Container):
 
     def forward(self, input: Any) -> Any:
         modules = list(self._modules.values())
+        fuse = self.fuse_linear_activation
         i = 0
         while i < len(modules):
             module = modules[i]
-            fused = _fused_activation(module, modules[i + 1]) if i + 1 < len(modules) else None
+            fused = _fused_activation(module, modules[i + 1]) \
+                if fuse and i + 1 < len(modules) else None
             if fused is None:
                 input = module(input)
                 i += 1

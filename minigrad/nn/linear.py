@@ -49,7 +49,9 @@ class Linear(Module):
 
 class FusedLinear(Linear):
     """Linear followed by an activation, computed by one fused kernel call (minigrad's addition):
-    `FusedLinear(784, 1024, activation="relu")` equals `Sequential(Linear(784, 1024), ReLU())`."""
+    `FusedLinear(784, 1024, activation="relu")` equals `Sequential(Linear(784, 1024), ReLU())`,
+    which Sequential itself runs as this one call unless its fusion is switched off (see
+    Sequential.fuse_linear_activation); FusedLinear is the pair as one module, always fused."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  activation: str = "relu", negative_slope: float = 0.01, dtype: Any = None) -> None:
