@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -33,14 +33,25 @@ _hook_ids = itertools.count()
 
 
 class RemovableHandle:
-    """What register_hook returns: `remove()` unregisters the hook (a second call does nothing)."""
+    """What register_hook (and a Module's register_forward_hook) returns: `remove()` unregisters
+    the hook (a second call does nothing) and then calls on_removed, if given."""
 
-    def __init__(self, hooks: dict[int, Callable], key: int) -> None:
-        self.hooks, self.key = hooks, key
+    def __init__(self, hooks: dict[int, Any], key: int,
+                 on_removed: Callable[[], None] | None = None) -> None:
+        self.hooks, self.key, self.on_removed = hooks, key, on_removed
 
     def remove(self) -> None:
-        if self.hooks.pop(self.key, None) is not None:
-            HOOKS.registered -= 1
+        if self.hooks.pop(self.key, None) is not None and self.on_removed is not None:
+            self.on_removed()
+
+
+def _one_tensor_hook_fewer() -> None:
+    HOOKS.registered -= 1
+
+
+def next_hook_id() -> int:
+    """A key for a new hook: increasing, so that hooks run in the order they were registered."""
+    return next(_hook_ids)
 
 
 def hook_owner(tensor: Tensor) -> Tensor | Context:
@@ -59,10 +70,10 @@ def register_hook(tensor: Tensor, hook: Callable[[Tensor], Tensor | None]) -> Re
     hooks = getattr(owner, "_hooks", None)
     if hooks is None:
         hooks = owner._hooks = {}
-    key = next(_hook_ids)
+    key = next_hook_id()
     hooks[key] = hook
     HOOKS.registered += 1
-    return RemovableHandle(hooks, key)
+    return RemovableHandle(hooks, key, _one_tensor_hook_fewer)
 
 
 def retain_grad(tensor: Tensor) -> None:

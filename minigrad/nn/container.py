@@ -43,7 +43,7 @@ class _Container(Module):
 def _fused_activation(layer: Module, activation: Module) -> tuple[str, float] | None:
     """(activation, negative_slope) when layer then activation can run as one fused_linear call
     with the same results: a plain Linear followed by ReLU or a LeakyReLU with a slope >= 0,
-    neither with a forward replaced on the instance (as weight_norm does)."""
+    neither with a forward replaced on the instance (as weight_norm and forward hooks do)."""
     if type(layer) is not Linear or "forward" in layer.__dict__ or "forward" in activation.__dict__:
         return None
     if type(activation) is ReLU:

@@ -14,7 +14,8 @@ import numpy as np
 
 from ..tensor import Tensor, inferred_array
 from ..tensor_methods import parse_to
-from . import _state_dict
+from ..hooks import RemovableHandle
+from . import _module_hooks, _state_dict
 from ._checks import type_name
 
 
@@ -148,6 +149,19 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call hook(module, args) before each forward; a value it returns replaces the input
+        (the forms are in _module_hooks.py)."""
+        return _module_hooks.register(self, True, hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False, always_call: bool = False
+                              ) -> RemovableHandle:
+        """Call hook(module, args, output) after each forward; a value it returns replaces the
+        output."""
+        return _module_hooks.register(self, False, hook, prepend, with_kwargs, always_call)
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo: set | None = None, prefix: str = "",
