@@ -322,6 +322,16 @@ def test_argmax_must_hold_integers_inside_the_plane(kernel):
         kernel.max_pool2d_backward(gy, np.full((1, 1, 2, 2), 16), (4, 4), num_threads=1)
 
 
+@pytest.mark.parametrize("pool", [compiled_pool, twin_pool])
+def test_max_pool_never_picks_the_padding(pool):
+    # all -inf: each window's maximum is its first input element (PyTorch's indices), not a
+    # padding position (the twin once picked those, giving negative indices)
+    x = np.full((1, 1, 2, 2), -np.inf)
+    y, argmax = pool.max_pool2d_forward(x, 2, 2, 1, num_threads=1)
+    np.testing.assert_array_equal(argmax, [[[[0, 1], [2, 3]]]])
+    assert np.isneginf(y).all()
+
+
 @pytest.mark.parametrize("conv, pool", [(compiled, compiled_pool), (twin, twin_pool)])
 @pytest.mark.parametrize("num_threads, error", [(0, ValueError), (-1, ValueError),
                                                 (2 ** 31, ValueError), (1.0, TypeError),

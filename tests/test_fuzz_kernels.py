@@ -15,6 +15,7 @@ Examples per kernel are counted in conftest.FUZZ_COUNTS and printed at the end o
 from __future__ import annotations
 
 import importlib
+import inspect
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -27,7 +28,7 @@ from conftest import FUZZ_COUNTS
 from minigrad import kernels
 
 EXAMPLES = 120
-STEMS = ("linear", "norm", "loss", "dropout", "conv", "optim")
+STEMS = ("linear", "norm", "loss", "dropout", "conv", "pool", "optim")
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 LAYOUTS = ("contiguous", "fortran", "stepped", "reversed", "broadcast", "read-only")
 BREAKS = ("none", "none", "none", "nan", "dtype", "rank", "none-value", "list", "scalar", "string",
@@ -109,6 +110,7 @@ POOL_GEOMETRY = [Scalar("kernel_size", lambda s: st.just(s["PK"])),
                  Scalar("stride", lambda s: st.just(s["PS"])),
                  Scalar("padding", lambda s: st.just(s["PP"]))]
 INPUT_SIZE = Scalar("input_size", lambda s: st.just((s["H"], s["W"])))
+THREADS = Scalar("num_threads", const(st.integers(1, 2)))
 GRAD_FLAGS = [Scalar(name, FLAG) for name in ("input_grad", "weight_grad", "bias_grad")]
 LR = Scalar("lr", const(st.floats(0, 0.1)))
 DECAY = Scalar("weight_decay", const(st.sampled_from([0.0, 0.01])))
@@ -168,17 +170,19 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         Array("grad_output", "N"), Array("mask", "N", "mask"), Scalar("scale", UNIT)]),
     ("conv", "conv2d_forward"): (conv_sizes, [
         Array("x", "N C H W"), Array("weight", "O C KH KW"), Array("bias", "O", optional=True),
-        *CONV_GEOMETRY]),
+        *CONV_GEOMETRY, THREADS]),
     ("conv", "conv2d_backward"): (conv_sizes, [
         Array("grad_output", "N O OH OW"), Array("x", "N C H W"), Array("cols", "N CKK OL"),
-        Array("weight", "O C KH KW"), *CONV_GEOMETRY, *GRAD_FLAGS]),
-    ("conv", "max_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY]),
-    ("conv", "max_pool2d_backward"): (conv_sizes, [
+        Array("weight", "O C KH KW"), *CONV_GEOMETRY, *GRAD_FLAGS, THREADS]),
+    ("pool", "max_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY,
+                                                  THREADS]),
+    ("pool", "max_pool2d_backward"): (conv_sizes, [
         Array("grad_output", "N C POH POW"), Array("argmax", "N C POH POW", "argmax", np.int64),
-        INPUT_SIZE]),
-    ("conv", "avg_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY]),
-    ("conv", "avg_pool2d_backward"): (conv_sizes, [
-        Array("grad_output", "N C POH POW"), INPUT_SIZE, *POOL_GEOMETRY]),
+        INPUT_SIZE, THREADS]),
+    ("pool", "avg_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY,
+                                                  THREADS]),
+    ("pool", "avg_pool2d_backward"): (conv_sizes, [
+        Array("grad_output", "N C POH POW"), INPUT_SIZE, *POOL_GEOMETRY, THREADS]),
     ("optim", "sgd_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("momentum_buffer", True),
         LR, Scalar("momentum", const(st.sampled_from([0.0, 0.9]))),
@@ -304,12 +308,17 @@ def broken_value(args, index, brk, extra, dtype):
 
 # ----------------------------------------------------------------------------- the property
 
-def call(function, args):
-    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced."""
+def call(function, specs, args):
+    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; arguments
+    that function's signature makes keyword-only are passed by their specs' names."""
+    keyword_only = {name for name, parameter in inspect.signature(function).parameters.items()
+                    if parameter.kind is parameter.KEYWORD_ONLY}
+    positional = [a for spec, a in zip(specs, args) if spec.name not in keyword_only]
+    keywords = {spec.name: a for spec, a in zip(specs, args) if spec.name in keyword_only}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return function(*args), None
+            return function(*positional, **keywords), None
         except Exception as error:  # noqa: BLE001 - any exception is compared with the twin's
             return None, error
 
@@ -336,8 +345,8 @@ def assert_same(kernel, twin, tol, where):
 def run_example(key, compiled, twin, recipe):
     specs = KERNELS[key][1]
     kernel_args, twin_args, pristine = (build(key, recipe) for _ in range(3))
-    result, error = call(compiled, kernel_args)
-    expected, expected_error = call(twin, twin_args)
+    result, error = call(compiled, specs, kernel_args)
+    expected, expected_error = call(twin, specs, twin_args)
     FUZZ_COUNTS[f"{key[0]}.{key[1]}"] += 1
     assert type(error) is type(expected_error), (error, expected_error)
     if error is not None:

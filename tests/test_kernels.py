@@ -1,5 +1,7 @@
 """Backend selection (compiled kernels or NumPy twins), the missing-extension fallback, threads."""
+import contextlib
 import importlib
+import inspect
 import subprocess
 import sys
 
@@ -72,7 +74,11 @@ def test_set_num_threads():
 
 # ------------------------------------------------------- every kernel, bit for bit
 
-STEMS = ("conv", "dropout", "linear", "loss", "norm", "optim")
+STEMS = ("conv", "dropout", "linear", "loss", "norm", "optim", "pool")
+FLAGS = dict(input_grad=True, weight_grad=True, bias_grad=True)  # every gradient asked for
+# What the ops layer holds around a kernel call (minigrad/ops/<family>.py)
+HELD_BY_THE_OPS = {("conv", "conv2d_forward"): kernels.blas_on_one_thread,
+                   ("conv", "conv2d_backward"): kernels.blas_on_one_thread}
 
 
 def public_kernels(module):
@@ -90,11 +96,11 @@ def kernel_calls(rng, dtype):
     def r(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
-    conv, norm, linear, loss = (importlib.import_module(f"minigrad._C.{stem}")
-                                for stem in ("conv", "norm", "linear", "loss"))
+    conv, pool, norm, linear, loss = (importlib.import_module(f"minigrad._C.{stem}")
+                                      for stem in ("conv", "pool", "norm", "linear", "loss"))
     images, kernel, bias = r(24, 4, 24, 24), r(8, 4, 5, 5), r(8)
-    y, cols = conv.conv2d_forward(images, kernel, bias, 1, 2, 1)
-    pooled, argmax = conv.max_pool2d_forward(images, 2, 2, 0)
+    y, cols = conv.conv2d_forward(images, kernel, bias, 1, 2, 1, num_threads=1)
+    pooled, argmax = pool.max_pool2d_forward(images, 2, 2, 0, num_threads=1)
     channels, gamma, beta = r(64, 16, 64), r(16), r(16)
     mean, var = norm.batch_norm_stats(channels)
     rows, row_weight = r(128, 512), r(512)
@@ -110,11 +116,11 @@ def kernel_calls(rng, dtype):
     return {
         ("conv", "conv2d_forward"): [(images, kernel, bias, 1, 2, 1),
                                      (images, kernel, None, 2, 1, 2)],
-        ("conv", "conv2d_backward"): [(r(*y.shape), images, cols, kernel, 1, 2, 1)],
-        ("conv", "max_pool2d_forward"): [(images, 2, 2, 0), (images, 3, 2, 1)],
-        ("conv", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24))],
-        ("conv", "avg_pool2d_forward"): [(images, 3, 2, 1)],
-        ("conv", "avg_pool2d_backward"): [(r(24, 4, 12, 12), (24, 24), 3, 2, 1)],
+        ("conv", "conv2d_backward"): [(r(*y.shape), images, cols, kernel, 1, 2, 1, FLAGS)],
+        ("pool", "max_pool2d_forward"): [(images, 2, 2, 0), (images, 3, 2, 1)],
+        ("pool", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24))],
+        ("pool", "avg_pool2d_forward"): [(images, 3, 2, 1)],
+        ("pool", "avg_pool2d_backward"): [(r(24, 4, 12, 12), (24, 24), 3, 2, 1)],
         ("dropout", "alpha_coefficients"): [(0.3,)],
         ("dropout", "dropout_forward"): [(flat, 0.3, 7)],
         ("dropout", "alpha_dropout_forward"): [(flat, 0.3, 7)],
@@ -147,11 +153,19 @@ def kernel_calls(rng, dtype):
     }
 
 
-def call_outputs(module, name, arguments):
+def call_outputs(module, stem, name, arguments):
     """What a call produces: its results and, for in-place kernels, its array arguments after
-    the call (run on copies, so every call sees the same inputs)."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments]
-    result = getattr(module, name)(*copies)
+    the call (run on copies, so every call sees the same inputs). The call is made as the ops
+    make it: keyword arguments from a trailing dict, num_threads=mg.get_num_threads() for a
+    threaded kernel, under what the ops hold around it."""
+    keywords = arguments[-1] if arguments and isinstance(arguments[-1], dict) else {}
+    copies = [a.copy() if isinstance(a, np.ndarray) else a
+              for a in arguments[:len(arguments) - bool(keywords)]]
+    function = getattr(module, name)
+    if "num_threads" in inspect.signature(function).parameters:
+        keywords = dict(keywords, num_threads=mg.get_num_threads())
+    with HELD_BY_THE_OPS.get((stem, name), contextlib.nullcontext)():
+        result = function(*copies, **keywords)
     results = list(result) if isinstance(result, tuple) else [result]
     return results + [a for a in copies if isinstance(a, np.ndarray)]
 
@@ -189,8 +203,8 @@ def test_the_baseline_and_the_x86_64_v3_builds_agree_bit_for_bit(rng, dtype):
 
     def build(suffix):
         def run(stem, name, arguments):
-            return call_outputs(importlib.import_module(f"minigrad._C.{stem}{suffix}"), name,
-                                arguments)
+            module = importlib.import_module(f"minigrad._C.{stem}{suffix}")
+            return call_outputs(module, stem, name, arguments)
         return run
 
     assert differing_calls(kernel_calls(rng, dtype), build(""), build("_v3")) == []
@@ -208,7 +222,7 @@ def test_every_kernel_is_bit_identical_for_one_and_two_threads(rng, dtype, deter
     def on_threads(threads):
         def run(stem, name, arguments):
             mg.set_num_threads(threads)
-            return call_outputs(kernels.load(stem, dtype), name, arguments)
+            return call_outputs(kernels.load(stem, dtype), stem, name, arguments)
         return run
 
     calls = kernel_calls(rng, dtype)

@@ -45,8 +45,12 @@ def kernels_results(threads):
     if threads:
         mg.set_num_threads(threads)
     conv, norm, linear = kernels.load("conv"), kernels.load("norm"), kernels.load("linear")
-    y, cols = conv.conv2d_forward(x, weight, None, 1, 2, 1)
-    grads = conv.conv2d_backward(y, x, cols, weight, 1, 2, 1)
+    with kernels.blas_on_one_thread():  # as ops/conv.py calls them
+        y, cols = conv.conv2d_forward(x, weight, None, 1, 2, 1,
+                                      num_threads=kernels.get_num_threads())
+        grads = conv.conv2d_backward(y, x, cols, weight, 1, 2, 1, input_grad=True,
+                                     weight_grad=True, bias_grad=True,
+                                     num_threads=kernels.get_num_threads())
     mean, var = norm.batch_norm_stats(channels)
     normed = norm.batch_norm_apply(channels, mean, var, None, None, 1e-5)
     layer, _, _ = norm.layer_norm_forward(rows, None, None, 1e-5)

@@ -18,16 +18,22 @@ def max_pool2d_forward(x, kernel_size, stride, padding, *, num_threads) -> tuple
     i * W + j in the input plane, kept for backward."""
     x, kernel, stride, padding, out_size, _ = pool_arguments(x, kernel_size, stride, padding,
                                                              num_threads)
-    w = x.shape[3]
-    xp = _padded(x, padding, -np.inf)
-    windows = np.stack([xp[:, :, rows, columns] for _, _, (rows, columns) in
-                        _window_slices(kernel, stride, (1, 1), out_size)], axis=-1)
-    pick = np.argmax(windows, axis=-1)
-    y = np.take_along_axis(windows, pick[..., None], axis=-1)[..., 0]
-    ki, kj = np.divmod(pick, kernel[1])
+    h, w = x.shape[2:]
+    xp = _padded(x, padding)
+    inside = _padded(np.ones((1, 1, h, w), bool), padding, False)  # not the padding
     oi, oj = np.meshgrid(np.arange(out_size[0]), np.arange(out_size[1]), indexing="ij")
-    argmax = (oi * stride[0] + ki - padding[0]) * w + (oj * stride[1] + kj - padding[1])
-    return y, argmax.astype(np.int64)
+    y = np.full((*x.shape[:2], *out_size), -np.inf, x.dtype)
+    argmax = np.full(y.shape, -1, np.int64)
+    # The kernel's scan: window offsets in row-major order, the padding skipped; an element
+    # replaces the maximum when larger, when first, or when the first NaN.
+    for i, j, (rows, columns) in _window_slices(kernel, stride, (1, 1), out_size):
+        v = xp[:, :, rows, columns]
+        better = inside[:, :, rows, columns] & (
+            (v > y) | (argmax < 0) | (np.isnan(v) & ~np.isnan(y)))
+        index = (oi * stride[0] + i - padding[0]) * w + (oj * stride[1] + j - padding[1])
+        y = np.where(better, v, y)
+        argmax = np.where(better, index, argmax)
+    return y, argmax
 
 
 def max_pool2d_backward(grad_output, argmax, input_size, *, num_threads) -> np.ndarray:
