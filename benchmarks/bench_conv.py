@@ -41,9 +41,12 @@ def conv_step(impl, x_shape, w_shape):
         return step
     module = twin if impl == "numpy-twin" else kernels.load("conv", np.float32)
 
-    def step():
-        y, cols = module.conv2d_forward(x, w, b, 1, 2, 1)
-        return module.conv2d_backward(np.ones_like(y), x, cols, w, 1, 2, 1)
+    def step():  # called as ops/conv.py calls the kernels
+        threads = kernels.get_num_threads()
+        with kernels.blas_on_one_thread():
+            y, cols = module.conv2d_forward(x, w, b, 1, 2, 1, num_threads=threads)
+            return module.conv2d_backward(np.ones_like(y), x, cols, w, 1, 2, 1, input_grad=True,
+                                          weight_grad=True, bias_grad=True, num_threads=threads)
     return step
 
 

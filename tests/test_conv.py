@@ -1,4 +1,5 @@
-"""Convolution and pooling (csrc/conv.pyx) against the twin, direct loops and PyTorch."""
+"""Convolution and pooling (csrc/conv.pyx, csrc/pool.pyx) against the twins, direct loops and
+PyTorch."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -8,11 +9,13 @@ import minigrad as mg
 from minigrad import kernels
 import minigrad.nn as nn
 import minigrad.nn.functional as F
-from minigrad._reference import conv as twin
+from minigrad._reference import conv as twin, pool as twin_pool
 from conftest import assert_projected_gradients_match
 
 compiled = pytest.importorskip(kernels.compiled_module_name("conv"),
                               reason="compiled kernels are not built")
+compiled_pool = pytest.importorskip(kernels.compiled_module_name("pool"),
+                                   reason="compiled kernels are not built")
 
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 CONFIGS = [  # input shape, weight shape, stride, padding, dilation
@@ -22,6 +25,24 @@ CONFIGS = [  # input shape, weight shape, stride, padding, dilation
     ((1, 1, 5, 5), (1, 1, 5, 5), 1, 0, 1),
     ((16, 1, 28, 28), (20, 1, 5, 5), 1, 2, 1),  # large enough to run threaded
 ]
+
+
+def threads():
+    """The num_threads argument the ops layer passes: minigrad's thread count."""
+    return dict(num_threads=mg.get_num_threads())
+
+
+def conv_forward(module, *arguments):
+    """module.conv2d_forward called as ops/conv.py calls it (BLAS on one thread)."""
+    with kernels.blas_on_one_thread():
+        return module.conv2d_forward(*arguments, **threads())
+
+
+def conv_backward(module, *arguments, input_grad=True, weight_grad=True, bias_grad=True):
+    """module.conv2d_backward called as ops/conv.py calls it, every gradient asked for."""
+    with kernels.blas_on_one_thread():
+        return module.conv2d_backward(*arguments, input_grad=input_grad,
+                                      weight_grad=weight_grad, bias_grad=bias_grad, **threads())
 
 
 def direct_conv(x, w, b, stride, padding, dilation):
@@ -46,15 +67,15 @@ def test_conv_kernel_matches_twin_and_the_definition(rng, x_shape, w_shape, stri
                                                      dilation, dtype):
     x, w = rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)
     b = rng.standard_normal(w_shape[0]).astype(dtype)
-    y, cols = compiled.conv2d_forward(x, w, b, stride, padding, dilation)
-    y_twin, cols_twin = twin.conv2d_forward(x, w, b, stride, padding, dilation)
+    y, cols = conv_forward(compiled, x, w, b, stride, padding, dilation)
+    y_twin, cols_twin = conv_forward(twin, x, w, b, stride, padding, dilation)
     np.testing.assert_array_equal(cols, cols_twin)
     np.testing.assert_allclose(y, y_twin, **TOL[dtype])
     np.testing.assert_allclose(y, direct_conv(x, w, b, stride, padding, dilation),
                                rtol=1e-5 if dtype == np.float32 else 1e-10, atol=1e-4)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    for a, e in zip(compiled.conv2d_backward(gy, x, cols, w, stride, padding, dilation),
-                    twin.conv2d_backward(gy, x, cols_twin, w, stride, padding, dilation)):
+    for a, e in zip(conv_backward(compiled, gy, x, cols, w, stride, padding, dilation),
+                    conv_backward(twin, gy, x, cols_twin, w, stride, padding, dilation)):
         np.testing.assert_allclose(a, e, rtol=1e-5 if dtype == np.float32 else 1e-10, atol=1e-4)
 
 
@@ -65,19 +86,22 @@ POOLS = [(2, None, 0), (3, 2, 1), ((3, 2), 1, (1, 0)), (2, 1, 1)]
 @pytest.mark.parametrize("kernel_size, stride, padding", POOLS)
 def test_pooling_kernels_match_twin(rng, kernel_size, stride, padding, dtype):
     x = rng.standard_normal((3, 4, 9, 8)).astype(dtype)
-    y, argmax = compiled.max_pool2d_forward(x, kernel_size, stride, padding)
-    y_twin, argmax_twin = twin.max_pool2d_forward(x, kernel_size, stride, padding)
+    y, argmax = compiled_pool.max_pool2d_forward(x, kernel_size, stride, padding, **threads())
+    y_twin, argmax_twin = twin_pool.max_pool2d_forward(x, kernel_size, stride, padding,
+                                                       **threads())
     np.testing.assert_array_equal(y, y_twin)
     np.testing.assert_array_equal(argmax, argmax_twin)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    np.testing.assert_allclose(compiled.max_pool2d_backward(gy, argmax, (9, 8)),
-                               twin.max_pool2d_backward(gy, argmax, (9, 8)), **TOL[dtype])
-    np.testing.assert_allclose(compiled.avg_pool2d_forward(x, kernel_size, stride, padding),
-                               twin.avg_pool2d_forward(x, kernel_size, stride, padding),
+    np.testing.assert_allclose(compiled_pool.max_pool2d_backward(gy, argmax, (9, 8), **threads()),
+                               twin_pool.max_pool2d_backward(gy, argmax, (9, 8), **threads()),
+                               **TOL[dtype])
+    window = (kernel_size, stride, padding)
+    np.testing.assert_allclose(compiled_pool.avg_pool2d_forward(x, *window, **threads()),
+                               twin_pool.avg_pool2d_forward(x, *window, **threads()),
                                **TOL[dtype])
     np.testing.assert_allclose(
-        compiled.avg_pool2d_backward(gy, (9, 8), kernel_size, stride, padding),
-        twin.avg_pool2d_backward(gy, (9, 8), kernel_size, stride, padding), **TOL[dtype])
+        compiled_pool.avg_pool2d_backward(gy, (9, 8), *window, **threads()),
+        twin_pool.avg_pool2d_backward(gy, (9, 8), *window, **threads()), **TOL[dtype])
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CONFIGS[:3])
@@ -154,10 +178,10 @@ def test_non_contiguous_inputs_give_the_same_results(backend, rng):
 def test_inputs_are_not_mutated(rng):
     x, w = rng.standard_normal((2, 3, 6, 6)), rng.standard_normal((4, 3, 3, 3))
     copies = x.copy(), w.copy()
-    y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
-    compiled.conv2d_backward(np.ones_like(y), x, cols, w, 1, 1, 1)
-    compiled.max_pool2d_forward(x, 2, None, 0)
-    compiled.avg_pool2d_forward(x, 3, 1, 1)
+    y, cols = conv_forward(compiled, x, w, None, 1, 1, 1)
+    conv_backward(compiled, np.ones_like(y), x, cols, w, 1, 1, 1)
+    compiled_pool.max_pool2d_forward(x, 2, None, 0, **threads())
+    compiled_pool.avg_pool2d_forward(x, 3, 1, 1, **threads())
     np.testing.assert_array_equal(x, copies[0])
     np.testing.assert_array_equal(w, copies[1])
 
@@ -187,13 +211,14 @@ def test_results_do_not_depend_on_the_thread_count(rng):
     x = rng.standard_normal((16, 4, 20, 20)).astype(np.float32)
     w = rng.standard_normal((8, 4, 3, 3)).astype(np.float32)
     threads_before, runs = mg.get_num_threads(), []
-    for threads in (1, 2, 2):
-        mg.set_num_threads(threads)
-        y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
-        gx, gw, gb = compiled.conv2d_backward(y, x, cols, w, 1, 1, 1)
-        pooled, argmax = compiled.max_pool2d_forward(x, 3, 2, 1)
+    for count in (1, 2, 2):
+        mg.set_num_threads(count)
+        y, cols = conv_forward(compiled, x, w, None, 1, 1, 1)
+        gx, gw, gb = conv_backward(compiled, y, x, cols, w, 1, 1, 1)
+        pooled, argmax = compiled_pool.max_pool2d_forward(x, 3, 2, 1, **threads())
         runs.append((y, cols, gx, gb, pooled, argmax,
-                     compiled.avg_pool2d_backward(pooled, (20, 20), 3, 2, 1), gw))
+                     compiled_pool.avg_pool2d_backward(pooled, (20, 20), 3, 2, 1, **threads()),
+                     gw))
     mg.set_num_threads(threads_before)
     for one_thread, two_threads in zip(runs[0][:-1], runs[1][:-1]):
         np.testing.assert_array_equal(one_thread, two_threads)
@@ -210,11 +235,11 @@ def _openblas_threads():
 
 
 def test_blas_gets_minigrads_thread_count_back_after_a_convolution(rng):
-    # the batch loop runs OpenBLAS on one thread; the linear layers' gemms need it threaded
-    x = rng.standard_normal((8, 3, 10, 10)).astype(np.float32)
-    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
-    y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
-    compiled.conv2d_backward(y, x, cols, w, 1, 1, 1)
+    # the batch loop runs OpenBLAS on one thread (ops/conv.py holds blas_on_one_thread around
+    # the kernels); the linear layers' gemms need it threaded
+    x = mg.tensor(rng.standard_normal((8, 3, 10, 10)).astype(np.float32), requires_grad=True)
+    w = mg.tensor(rng.standard_normal((4, 3, 3, 3)).astype(np.float32), requires_grad=True)
+    F.conv2d(x, w, padding=1).sum().backward()
     assert _openblas_threads() == [mg.get_num_threads()]
 
 
@@ -224,8 +249,8 @@ def test_convolutions_from_concurrent_python_threads(rng):
               rng.standard_normal((5, 3, 3, 3)).astype(np.float32)) for _ in range(4)]
 
     def forward_backward(x, w):
-        y, cols = compiled.conv2d_forward(x, w, None, 1, 1, 1)
-        return (y, *compiled.conv2d_backward(y, x, cols, w, 1, 1, 1))
+        y, cols = conv_forward(compiled, x, w, None, 1, 1, 1)
+        return (y, *conv_backward(compiled, y, x, cols, w, 1, 1, 1))
 
     expected = [forward_backward(x, w) for x, w in cases]
     with ThreadPoolExecutor(2) as pool:
@@ -261,20 +286,20 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(n, c, h, w, o,
     x = array((n, c, w, h)).transpose(0, 1, 3, 2) if transpose else array((n, c, h, w))
     weight = array((o, c, k, k))
 
-    def run(module):
-        y, cols = module.conv2d_forward(x, weight, None, stride, padding, 1)
-        pooled, argmax = module.max_pool2d_forward(x, k, stride, padding)
-        return (y, *module.conv2d_backward(y, x, cols, weight, stride, padding, 1)[:2], pooled,
-                module.max_pool2d_backward(pooled, argmax, x.shape[2:]),
-                module.avg_pool2d_forward(x, k, stride, padding))
+    def run(conv, pool):
+        y, cols = conv_forward(conv, x, weight, None, stride, padding, 1)
+        pooled, argmax = pool.max_pool2d_forward(x, k, stride, padding, **threads())
+        return (y, *conv_backward(conv, y, x, cols, weight, stride, padding, 1)[:2], pooled,
+                pool.max_pool2d_backward(pooled, argmax, x.shape[2:], **threads()),
+                pool.avg_pool2d_forward(x, k, stride, padding, **threads()))
 
     try:
-        expected = run(twin)
+        expected = run(twin, twin_pool)
     except (TypeError, ValueError) as error:
         with pytest.raises(type(error)):
-            run(compiled)
+            run(compiled, compiled_pool)
         return
-    for a, e in zip(run(compiled), expected):
+    for a, e in zip(run(compiled, compiled_pool), expected):
         np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-4)
 
 
@@ -282,19 +307,63 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(n, c, h, w, o,
 def test_no_output_channels_still_give_the_columns(rng, dtype):
     # the kernel used to return uninitialized columns when the weight had no output channel
     x, weight = rng.standard_normal((2, 3, 4, 4)).astype(dtype), np.zeros((0, 3, 2, 2), dtype)
-    y, cols = compiled.conv2d_forward(x, weight, None, 1, 0, 1)
-    y_twin, cols_twin = twin.conv2d_forward(x, weight, None, 1, 0, 1)
+    y, cols = conv_forward(compiled, x, weight, None, 1, 0, 1)
+    y_twin, cols_twin = conv_forward(twin, x, weight, None, 1, 0, 1)
     assert y.shape == y_twin.shape == (2, 0, 3, 3)
     np.testing.assert_array_equal(cols, cols_twin)
 
 
-@pytest.mark.parametrize("kernel", [compiled, twin])
+@pytest.mark.parametrize("kernel", [compiled_pool, twin_pool])
 def test_argmax_must_hold_integers_inside_the_plane(kernel):
     gy = np.ones((1, 1, 2, 2))
     with pytest.raises(TypeError, match="argmax must hold integer indices, got float64"):
-        kernel.max_pool2d_backward(gy, np.zeros((1, 1, 2, 2)), (4, 4))
+        kernel.max_pool2d_backward(gy, np.zeros((1, 1, 2, 2)), (4, 4), num_threads=1)
     with pytest.raises(ValueError, match="argmax holds indices outside the 4x4 input plane"):
-        kernel.max_pool2d_backward(gy, np.full((1, 1, 2, 2), 16), (4, 4))
+        kernel.max_pool2d_backward(gy, np.full((1, 1, 2, 2), 16), (4, 4), num_threads=1)
+
+
+@pytest.mark.parametrize("pool", [compiled_pool, twin_pool])
+def test_max_pool_never_picks_the_padding(pool):
+    # all -inf: each window's maximum is its first input element (PyTorch's indices), not a
+    # padding position (the twin once picked those, giving negative indices)
+    x = np.full((1, 1, 2, 2), -np.inf)
+    y, argmax = pool.max_pool2d_forward(x, 2, 2, 1, num_threads=1)
+    np.testing.assert_array_equal(argmax, [[[[0, 1], [2, 3]]]])
+    assert np.isneginf(y).all()
+
+
+@pytest.mark.parametrize("conv, pool", [(compiled, compiled_pool), (twin, twin_pool)])
+@pytest.mark.parametrize("num_threads, error", [(0, ValueError), (-1, ValueError),
+                                                (2 ** 31, ValueError), (1.0, TypeError),
+                                                (None, TypeError)])
+def test_num_threads_must_be_a_positive_int(conv, pool, num_threads, error):
+    x, w = np.ones((1, 1, 4, 4)), np.ones((1, 1, 2, 2))
+    y, cols = conv.conv2d_forward(x, w, None, 1, 0, 1, num_threads=1)
+    calls = [lambda: conv.conv2d_forward(x, w, None, 1, 0, 1, num_threads=num_threads),
+             lambda: conv.conv2d_backward(y, x, cols, w, 1, 0, 1, input_grad=True,
+                                          weight_grad=True, bias_grad=True,
+                                          num_threads=num_threads),
+             lambda: pool.max_pool2d_forward(x, 2, None, 0, num_threads=num_threads),
+             lambda: pool.max_pool2d_backward(y[:, :, :2, :2], np.zeros((1, 1, 2, 2), np.int64),
+                                              (4, 4), num_threads=num_threads),
+             lambda: pool.avg_pool2d_forward(x, 2, None, 0, num_threads=num_threads),
+             lambda: pool.avg_pool2d_backward(y[:, :, :2, :2], (4, 4), 2, None, 0,
+                                              num_threads=num_threads)]
+    for call in calls:
+        with pytest.raises(error, match="num_threads must be"):
+            call()
+
+
+@pytest.mark.parametrize("conv", [compiled, twin])
+def test_conv2d_backward_returns_only_the_gradients_asked_for(conv, rng):
+    x, w = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))
+    y, cols = conv.conv2d_forward(x, w, None, 1, 1, 1, num_threads=1)
+    every = conv_backward(conv, y, x, cols, w, 1, 1, 1)
+    for asked in [(True, False, False), (False, True, False), (False, False, True)]:
+        got = conv_backward(conv, y, x, cols, w, 1, 1, 1, **dict(zip(
+            ("input_grad", "weight_grad", "bias_grad"), asked)))
+        for wanted, one, full in zip(asked, got, every):
+            assert one is None if not wanted else np.array_equal(one, full)
 
 
 @pytest.mark.torch

@@ -15,6 +15,7 @@ Examples per kernel are counted in conftest.FUZZ_COUNTS and printed at the end o
 from __future__ import annotations
 
 import importlib
+import inspect
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -27,7 +28,7 @@ from conftest import FUZZ_COUNTS
 from minigrad import kernels
 
 EXAMPLES = 120
-STEMS = ("linear", "batch_norm", "layer_norm", "loss", "dropout", "conv", "optim")
+STEMS = ("linear", "batch_norm", "layer_norm", "loss", "dropout", "conv", "pool", "optim")
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 LAYOUTS = ("contiguous", "fortran", "stepped", "reversed", "broadcast", "read-only")
 BREAKS = ("none", "none", "none", "nan", "dtype", "rank", "none-value", "list", "scalar", "string",
@@ -50,11 +51,9 @@ class Array:
 
 @dataclass(frozen=True)
 class Scalar:
-    """A scalar argument: value(sizes) draws a valid value from a strategy; keyword: passed
-    by name (a keyword-only parameter), after the positional arguments."""
+    """A scalar argument: value(sizes) draws a valid value from a strategy."""
     name: str
     value: Callable[[dict], st.SearchStrategy]
-    keyword: bool = False
 
 
 def const(strategy):
@@ -111,10 +110,8 @@ POOL_GEOMETRY = [Scalar("kernel_size", lambda s: st.just(s["PK"])),
                  Scalar("stride", lambda s: st.just(s["PS"])),
                  Scalar("padding", lambda s: st.just(s["PP"]))]
 INPUT_SIZE = Scalar("input_size", lambda s: st.just((s["H"], s["W"])))
+THREADS = Scalar("num_threads", const(st.integers(1, 3)))
 GRAD_FLAGS = [Scalar(name, FLAG) for name in ("input_grad", "weight_grad", "bias_grad")]
-GRAD_FLAG_KEYWORDS = [Scalar(name, FLAG, keyword=True)
-                      for name in ("input_grad", "weight_grad", "bias_grad")]
-NUM_THREADS = Scalar("num_threads", const(st.integers(1, 3)), keyword=True)
 LR = Scalar("lr", const(st.floats(0, 0.1)))
 DECAY = Scalar("weight_decay", const(st.sampled_from([0.0, 0.01])))
 MAXIMIZE = Scalar("maximize", FLAG)
@@ -139,22 +136,22 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         Scalar("activation", const(st.sampled_from(["none", "relu", "leaky_relu", "sigmoid",
                                                      "tanh"]))),
         Scalar("negative_slope", const(st.floats(0, 1))), *GRAD_FLAGS]),
-    ("batch_norm", "batch_norm_stats"): (norm_sizes, [Array("x", "N C L"), NUM_THREADS]),
+    ("batch_norm", "batch_norm_stats"): (norm_sizes, [Array("x", "N C L"), THREADS]),
     ("batch_norm", "batch_norm_apply"): (norm_sizes, [
         Array("x", "N C L"), Array("mean", "C", dtype=np.float64),
         Array("var", "C", "positive", np.float64), Array("weight", "C", optional=True),
-        Array("bias", "C", optional=True), Scalar("eps", EPS), NUM_THREADS]),
+        Array("bias", "C", optional=True), Scalar("eps", EPS), THREADS]),
     ("batch_norm", "batch_norm_backward"): (norm_sizes, [
         Array("grad_output", "N C L"), Array("x", "N C L"), Array("mean", "C", dtype=np.float64),
         Array("var", "C", "positive", np.float64), Array("weight", "C", optional=True),
-        Scalar("eps", EPS), Scalar("training", FLAG), *GRAD_FLAG_KEYWORDS, NUM_THREADS]),
+        Scalar("eps", EPS), Scalar("training", FLAG), *GRAD_FLAGS, THREADS]),
     ("layer_norm", "layer_norm_forward"): (norm_sizes, [
         Array("x", "M D"), Array("weight", "D", optional=True), Array("bias", "D", optional=True),
-        Scalar("eps", EPS), NUM_THREADS]),
+        Scalar("eps", EPS), THREADS]),
     ("layer_norm", "layer_norm_backward"): (norm_sizes, [
         Array("grad_output", "M D"), Array("x", "M D"), Array("mean", "M", dtype=np.float64),
         Array("rstd", "M", "positive", np.float64), Array("weight", "D", optional=True),
-        *GRAD_FLAG_KEYWORDS, NUM_THREADS]),
+        *GRAD_FLAGS, THREADS]),
     ("loss", "cross_entropy_forward"): (loss_sizes, [
         Array("logits", "N C"), Array("target", "N C", "target"),
         Array("weight", "C", "positive", optional=True), *SOFTMAX.values()]),
@@ -174,42 +171,44 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         Array("grad_output", "N"), Array("mask", "N", "mask"), Scalar("scale", UNIT)]),
     ("conv", "conv2d_forward"): (conv_sizes, [
         Array("x", "N C H W"), Array("weight", "O C KH KW"), Array("bias", "O", optional=True),
-        *CONV_GEOMETRY]),
+        *CONV_GEOMETRY, THREADS]),
     ("conv", "conv2d_backward"): (conv_sizes, [
         Array("grad_output", "N O OH OW"), Array("x", "N C H W"), Array("cols", "N CKK OL"),
-        Array("weight", "O C KH KW"), *CONV_GEOMETRY, *GRAD_FLAGS]),
-    ("conv", "max_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY]),
-    ("conv", "max_pool2d_backward"): (conv_sizes, [
+        Array("weight", "O C KH KW"), *CONV_GEOMETRY, *GRAD_FLAGS, THREADS]),
+    ("pool", "max_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY,
+                                                  THREADS]),
+    ("pool", "max_pool2d_backward"): (conv_sizes, [
         Array("grad_output", "N C POH POW"), Array("argmax", "N C POH POW", "argmax", np.int64),
-        INPUT_SIZE]),
-    ("conv", "avg_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY]),
-    ("conv", "avg_pool2d_backward"): (conv_sizes, [
-        Array("grad_output", "N C POH POW"), INPUT_SIZE, *POOL_GEOMETRY]),
+        INPUT_SIZE, THREADS]),
+    ("pool", "avg_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY,
+                                                  THREADS]),
+    ("pool", "avg_pool2d_backward"): (conv_sizes, [
+        Array("grad_output", "N C POH POW"), INPUT_SIZE, *POOL_GEOMETRY, THREADS]),
     ("optim", "sgd_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("momentum_buffer", True),
         LR, Scalar("momentum", const(st.sampled_from([0.0, 0.9]))),
         Scalar("dampening", const(st.sampled_from([0.0, 0.5]))), DECAY,
-        Scalar("nesterov", FLAG), MAXIMIZE, Scalar("new_buffer", FLAG), NUM_THREADS]),
+        Scalar("nesterov", FLAG), MAXIMIZE, Scalar("new_buffer", FLAG), THREADS]),
     ("optim", "adam_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("exp_avg"),
         state("exp_avg_sq"), state("max_exp_avg_sq", True), STEP, LR,
         Scalar("beta1", const(st.just(0.9))), Scalar("beta2", const(st.just(0.999))),
         Scalar("eps", EPS), DECAY, Scalar("amsgrad", FLAG), MAXIMIZE,
-        Scalar("decoupled", FLAG), NUM_THREADS]),
+        Scalar("decoupled", FLAG), THREADS]),
     ("optim", "rmsprop_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("square_avg"),
         state("grad_avg", True), state("momentum_buffer", True), LR,
         Scalar("alpha", const(st.just(0.99))), Scalar("eps", EPS), DECAY,
         Scalar("momentum", const(st.sampled_from([0.0, 0.9]))), Scalar("centered", FLAG),
-        MAXIMIZE, NUM_THREADS]),
+        MAXIMIZE, THREADS]),
     ("optim", "adagrad_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("state_sum"), STEP, LR,
         Scalar("lr_decay", const(st.sampled_from([0.0, 0.01]))), Scalar("eps", EPS), DECAY,
-        MAXIMIZE, NUM_THREADS]),
+        MAXIMIZE, THREADS]),
     ("optim", "adadelta_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("square_avg"),
         state("acc_delta"), LR, Scalar("rho", const(st.just(0.9))), Scalar("eps", EPS), DECAY,
-        MAXIMIZE, NUM_THREADS]),
+        MAXIMIZE, THREADS]),
     ("optim", "zero_fill"): (optim_sizes, [Array("array", "P", inplace=True)]),
 }
 
@@ -311,11 +310,12 @@ def broken_value(args, index, brk, extra, dtype):
 # ----------------------------------------------------------------------------- the property
 
 def call(function, specs, args):
-    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; keyword
-    scalars are passed by name."""
-    by_name = [isinstance(spec, Scalar) and spec.keyword for spec in specs]
-    positional = [a for a, keyword in zip(args, by_name) if not keyword]
-    keywords = {spec.name: a for spec, a, keyword in zip(specs, args, by_name) if keyword}
+    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; arguments
+    that function's signature makes keyword-only are passed by their specs' names."""
+    keyword_only = {name for name, parameter in inspect.signature(function).parameters.items()
+                    if parameter.kind is parameter.KEYWORD_ONLY}
+    positional = [a for spec, a in zip(specs, args) if spec.name not in keyword_only]
+    keywords = {spec.name: a for spec, a in zip(specs, args) if spec.name in keyword_only}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -1,4 +1,5 @@
 """Backend selection (compiled kernels or NumPy twins), the missing-extension fallback, threads."""
+import contextlib
 import importlib
 import inspect
 import subprocess
@@ -73,7 +74,12 @@ def test_set_num_threads():
 
 # ------------------------------------------------------- every kernel, bit for bit
 
-STEMS = ("batch_norm", "conv", "dropout", "layer_norm", "linear", "loss", "optim")
+STEMS = ("batch_norm", "conv", "dropout", "layer_norm", "linear", "loss", "optim",
+         "pool")
+FLAGS = dict(input_grad=True, weight_grad=True, bias_grad=True)  # every gradient asked for
+# What the ops layer holds around a kernel call (minigrad/ops/<family>.py)
+HELD_BY_THE_OPS = {("conv", "conv2d_forward"): kernels.blas_on_one_thread,
+                   ("conv", "conv2d_backward"): kernels.blas_on_one_thread}
 
 
 def public_kernels(module):
@@ -92,18 +98,17 @@ def kernel_calls(rng, dtype):
     def r(*shape):
         return rng.standard_normal(shape).astype(dtype)
 
-    conv, batch_norm, layer_norm, linear, loss = (
+    conv, pool, batch_norm, layer_norm, linear, loss = (
         importlib.import_module(f"minigrad._C.{stem}")
-        for stem in ("conv", "batch_norm", "layer_norm", "linear", "loss"))
+        for stem in ("conv", "pool", "batch_norm", "layer_norm", "linear", "loss"))
     images, kernel, bias = r(24, 4, 24, 24), r(8, 4, 5, 5), r(8)
-    y, cols = conv.conv2d_forward(images, kernel, bias, 1, 2, 1)
-    pooled, argmax = conv.max_pool2d_forward(images, 2, 2, 0)
+    y, cols = conv.conv2d_forward(images, kernel, bias, 1, 2, 1, num_threads=1)
+    pooled, argmax = pool.max_pool2d_forward(images, 2, 2, 0, num_threads=1)
     channels, gamma, beta = r(64, 16, 64), r(16), r(16)
     mean, var = batch_norm.batch_norm_stats(channels, num_threads=2)
     rows, row_weight = r(128, 512), r(512)
     _, row_mean, row_rstd = layer_norm.layer_norm_forward(rows, row_weight, None, 1e-5,
                                                           num_threads=2)
-    all_grads = dict(input_grad=True, weight_grad=True, bias_grad=True)
     no_input_grad = dict(input_grad=False, weight_grad=True, bias_grad=True)
     x, w, b = r(520, 784), r(300, 784), r(300)
     activated = linear.linear_forward(x, w, b, "tanh")
@@ -116,11 +121,11 @@ def kernel_calls(rng, dtype):
     return {
         ("conv", "conv2d_forward"): [(images, kernel, bias, 1, 2, 1),
                                      (images, kernel, None, 2, 1, 2)],
-        ("conv", "conv2d_backward"): [(r(*y.shape), images, cols, kernel, 1, 2, 1)],
-        ("conv", "max_pool2d_forward"): [(images, 2, 2, 0), (images, 3, 2, 1)],
-        ("conv", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24))],
-        ("conv", "avg_pool2d_forward"): [(images, 3, 2, 1)],
-        ("conv", "avg_pool2d_backward"): [(r(24, 4, 12, 12), (24, 24), 3, 2, 1)],
+        ("conv", "conv2d_backward"): [(r(*y.shape), images, cols, kernel, 1, 2, 1, FLAGS)],
+        ("pool", "max_pool2d_forward"): [(images, 2, 2, 0), (images, 3, 2, 1)],
+        ("pool", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24))],
+        ("pool", "avg_pool2d_forward"): [(images, 3, 2, 1)],
+        ("pool", "avg_pool2d_backward"): [(r(24, 4, 12, 12), (24, 24), 3, 2, 1)],
         ("dropout", "alpha_coefficients"): [(0.3,)],
         ("dropout", "dropout_forward"): [(flat, 0.3, 7)],
         ("dropout", "alpha_dropout_forward"): [(flat, 0.3, 7)],
@@ -140,11 +145,11 @@ def kernel_calls(rng, dtype):
         ("batch_norm", "batch_norm_apply"): [(channels, mean, var, gamma, beta, 1e-5)],
         ("batch_norm", "batch_norm_backward"): [
             (r(64, 16, 64), channels, mean, var, gamma, 1e-5, t, flags)
-            for t in (True, False) for flags in (all_grads, no_input_grad)],
+            for t in (True, False) for flags in (FLAGS, no_input_grad)],
         ("layer_norm", "layer_norm_forward"): [(rows, row_weight, r(512), 1e-5)],
         ("layer_norm", "layer_norm_backward"): [
             (r(128, 512), rows, row_mean, row_rstd, row_weight, flags)
-            for flags in (all_grads, no_input_grad)],
+            for flags in (FLAGS, no_input_grad)],
         ("optim", "sgd_step"): [(p, g, s1, 0.1, 0.9, 0.1, 0.01, True, False, False)],
         ("optim", "adam_step"): [(p, g, s1, s2, s3, 3, 1e-3, 0.9, 0.999, 1e-8, 0.01, True,
                                   False, False)],
@@ -156,17 +161,19 @@ def kernel_calls(rng, dtype):
     }
 
 
-def call_outputs(module, name, arguments, threads=2):
+def call_outputs(module, stem, name, arguments):
     """What a call produces: its results and, for in-place kernels, its array arguments after
-    the call (run on copies, so every call sees the same inputs). A trailing dict in arguments
-    holds keyword arguments; a kernel that takes num_threads is given `threads`."""
-    kernel = getattr(module, name)
+    the call (run on copies, so every call sees the same inputs). The call is made as the ops
+    make it: keyword arguments from a trailing dict, num_threads=mg.get_num_threads() for a
+    threaded kernel, under what the ops hold around it."""
     keywords = arguments[-1] if arguments and isinstance(arguments[-1], dict) else {}
-    if "num_threads" in inspect.signature(kernel).parameters:
-        keywords = {**keywords, "num_threads": threads}
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments
-              if not isinstance(a, dict)]
-    result = kernel(*copies, **keywords)
+    copies = [a.copy() if isinstance(a, np.ndarray) else a
+              for a in arguments[:len(arguments) - bool(keywords)]]
+    function = getattr(module, name)
+    if "num_threads" in inspect.signature(function).parameters:
+        keywords = dict(keywords, num_threads=mg.get_num_threads())
+    with HELD_BY_THE_OPS.get((stem, name), contextlib.nullcontext)():
+        result = function(*copies, **keywords)
     results = list(result) if isinstance(result, tuple) else [result]
     return results + [a for a in copies if isinstance(a, np.ndarray)]
 
@@ -204,8 +211,8 @@ def test_the_baseline_and_the_x86_64_v3_builds_agree_bit_for_bit(rng, dtype):
 
     def build(suffix):
         def run(stem, name, arguments):
-            return call_outputs(importlib.import_module(f"minigrad._C.{stem}{suffix}"), name,
-                                arguments)
+            module = importlib.import_module(f"minigrad._C.{stem}{suffix}")
+            return call_outputs(module, stem, name, arguments)
         return run
 
     assert differing_calls(kernel_calls(rng, dtype), build(""), build("_v3")) == []
@@ -223,7 +230,7 @@ def test_every_kernel_is_bit_identical_for_one_and_two_threads(rng, dtype, deter
     def on_threads(threads):
         def run(stem, name, arguments):
             mg.set_num_threads(threads)
-            return call_outputs(kernels.load(stem, dtype), name, arguments, threads)
+            return call_outputs(kernels.load(stem, dtype), stem, name, arguments)
         return run
 
     calls = kernel_calls(rng, dtype)

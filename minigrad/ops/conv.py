@@ -1,4 +1,4 @@
-"""2-D convolution and pooling (kernels: csrc/conv.pyx, twin _reference/conv.py).
+"""2-D convolution and pooling (kernels: csrc/conv.pyx and csrc/pool.pyx, twins in _reference/).
 
     conv2d       y[b] = W cols[b] + b (im2col, gemm) gW = sum_b gy[b] cols[b]^T, gx[b] = col2im(W^T gy[b]), gb = sum gy
     max_pool2d   window maximum                     gy routed to each window's argmax
@@ -16,10 +16,21 @@ from ._util import needs
 
 
 class Conv2d(Function):
+    """The conv kernels split the batch over OpenMP threads, each running its images' gemms
+    itself, so one image's columns stay in its thread's L2 cache (one gemm over the whole batch
+    streamed tens of MB of columns through memory three times and ran OpenBLAS's threads
+    between OpenMP passes). Those gemms must run on one BLAS thread each, and OpenBLAS's thread
+    count is global to the library: both calls hold kernels.blas_on_one_thread(), which sets it
+    to 1 while any conv2d of any Python thread is inside, and back after the last one; a gemm
+    that another Python thread runs meanwhile is slower, not different (csrc/_blas.pxd). Around
+    the NumPy twin it is harmless (NumPy has its own BLAS)."""
+
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1):
         kernel = kernels.load("conv", x.dtype)
-        y, cols = kernel.conv2d_forward(x, weight, bias, stride, padding, dilation)
+        with kernels.blas_on_one_thread():
+            y, cols = kernel.conv2d_forward(x, weight, bias, stride, padding, dilation,
+                                            num_threads=kernels.get_num_threads())
         ctx.save_for_backward(x, cols, weight)
         ctx.geometry = (stride, padding, dilation)
         return y
@@ -28,16 +39,19 @@ class Conv2d(Function):
     def backward(ctx, gy):
         x, cols, weight = ctx.saved_tensors
         kernel = kernels.load("conv", x.dtype)
-        return kernel.conv2d_backward(gy, x, cols, weight, *ctx.geometry, needs(ctx, 0),
-                                      needs(ctx, 1), len(ctx.needs_input_grad) > 2 and
-                                      needs(ctx, 2))
+        with kernels.blas_on_one_thread():
+            return kernel.conv2d_backward(
+                gy, x, cols, weight, *ctx.geometry, input_grad=needs(ctx, 0),
+                weight_grad=needs(ctx, 1),
+                bias_grad=len(ctx.needs_input_grad) > 2 and needs(ctx, 2),
+                num_threads=kernels.get_num_threads())
 
 
 class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0):
-        y, argmax = kernels.load("conv", x.dtype).max_pool2d_forward(x, kernel_size, stride,
-                                                                      padding)
+        y, argmax = kernels.load("pool", x.dtype).max_pool2d_forward(
+            x, kernel_size, stride, padding, num_threads=kernels.get_num_threads())
         ctx.save_for_backward(argmax)
         ctx.input_size = x.shape[2:]
         return y
@@ -45,19 +59,21 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, gy):
         (argmax,) = ctx.saved_tensors
-        return kernels.load("conv", gy.dtype).max_pool2d_backward(gy, argmax, ctx.input_size)
+        return kernels.load("pool", gy.dtype).max_pool2d_backward(
+            gy, argmax, ctx.input_size, num_threads=kernels.get_num_threads())
 
 
 class AvgPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0):
         ctx.input_size, ctx.window = x.shape[2:], (kernel_size, stride, padding)
-        return kernels.load("conv", x.dtype).avg_pool2d_forward(x, kernel_size, stride, padding)
+        return kernels.load("pool", x.dtype).avg_pool2d_forward(
+            x, kernel_size, stride, padding, num_threads=kernels.get_num_threads())
 
     @staticmethod
     def backward(ctx, gy):
-        return kernels.load("conv", gy.dtype).avg_pool2d_backward(gy, ctx.input_size,
-                                                                  *ctx.window)
+        return kernels.load("pool", gy.dtype).avg_pool2d_backward(
+            gy, ctx.input_size, *ctx.window, num_threads=kernels.get_num_threads())
 
 
 def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:
