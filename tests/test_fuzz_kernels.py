@@ -15,6 +15,7 @@ Examples per kernel are counted in conftest.FUZZ_COUNTS and printed at the end o
 from __future__ import annotations
 
 import importlib
+import inspect
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -110,6 +111,7 @@ POOL_GEOMETRY = [Scalar("kernel_size", lambda s: st.just(s["PK"])),
                  Scalar("padding", lambda s: st.just(s["PP"]))]
 INPUT_SIZE = Scalar("input_size", lambda s: st.just((s["H"], s["W"])))
 GRAD_FLAGS = [Scalar(name, FLAG) for name in ("input_grad", "weight_grad", "bias_grad")]
+NUM_THREADS = Scalar("num_threads", const(st.integers(1, 3)))
 LR = Scalar("lr", const(st.floats(0, 0.1)))
 DECAY = Scalar("weight_decay", const(st.sampled_from([0.0, 0.01])))
 MAXIMIZE = Scalar("maximize", FLAG)
@@ -151,21 +153,22 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         Array("rstd", "M", "positive", np.float64), Array("weight", "D", optional=True)]),
     ("loss", "cross_entropy_forward"): (loss_sizes, [
         Array("logits", "N C"), Array("target", "N C", "target"),
-        Array("weight", "C", "positive", optional=True), *SOFTMAX.values()]),
+        Array("weight", "C", "positive", optional=True), *SOFTMAX.values(), NUM_THREADS]),
     ("loss", "cross_entropy_backward"): (loss_sizes, [
         Array("grad_losses", "N", dtype=np.float64), Array("probs", "N C", "positive"),
         Array("target", "N C", "target"), Array("weight", "C", "positive", optional=True),
-        *SOFTMAX.values()]),
+        *SOFTMAX.values(), Scalar("input_grad", FLAG), NUM_THREADS]),
     ("loss", "bce_with_logits"): (dropout_sizes, [
         Array("x", "N"), Array("y", "N", "positive"), Array("weight", "N", optional=True),
         Array("pos_weight", "N", "positive", optional=True)]),
     **{("dropout", name): (dropout_sizes, [
         Array("x", "N"), Scalar("p", const(st.floats(0, 0.95))),
-        Scalar("seed", const(st.integers(0, 2 ** 64 - 1)))])
+        Scalar("seed", const(st.integers(0, 2 ** 64 - 1))), NUM_THREADS])
        for name in ("dropout_forward", "alpha_dropout_forward", "gaussian_dropout_forward")},
     ("dropout", "alpha_coefficients"): (dropout_sizes, [Scalar("p", const(st.floats(0, 0.95)))]),
     ("dropout", "masked_scale"): (dropout_sizes, [
-        Array("grad_output", "N"), Array("mask", "N", "mask"), Scalar("scale", UNIT)]),
+        Array("grad_output", "N"), Array("mask", "N", "mask"), Scalar("scale", UNIT),
+        NUM_THREADS]),
     ("conv", "conv2d_forward"): (conv_sizes, [
         Array("x", "N C H W"), Array("weight", "O C KH KW"), Array("bias", "O", optional=True),
         *CONV_GEOMETRY]),
@@ -304,12 +307,15 @@ def broken_value(args, index, brk, extra, dtype):
 
 # ----------------------------------------------------------------------------- the property
 
-def call(function, args):
-    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced."""
+def call(function, specs, args, keyword_only):
+    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; the
+    arguments named in keyword_only are passed by keyword."""
+    positional = [a for spec, a in zip(specs, args) if spec.name not in keyword_only]
+    keywords = {spec.name: a for spec, a in zip(specs, args) if spec.name in keyword_only}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return function(*args), None
+            return function(*positional, **keywords), None
         except Exception as error:  # noqa: BLE001 - any exception is compared with the twin's
             return None, error
 
@@ -336,8 +342,10 @@ def assert_same(kernel, twin, tol, where):
 def run_example(key, compiled, twin, recipe):
     specs = KERNELS[key][1]
     kernel_args, twin_args, pristine = (build(key, recipe) for _ in range(3))
-    result, error = call(compiled, kernel_args)
-    expected, expected_error = call(twin, twin_args)
+    keyword_only = {name for name, parameter in inspect.signature(twin).parameters.items()
+                    if parameter.kind is parameter.KEYWORD_ONLY}
+    result, error = call(compiled, specs, kernel_args, keyword_only)
+    expected, expected_error = call(twin, specs, twin_args, keyword_only)
     FUZZ_COUNTS[f"{key[0]}.{key[1]}"] += 1
     assert type(error) is type(expected_error), (error, expected_error)
     if error is not None:

@@ -1,5 +1,7 @@
 """Backend selection (compiled kernels or NumPy twins), the missing-extension fallback, threads."""
+import contextlib
 import importlib
+import inspect
 import subprocess
 import sys
 
@@ -73,6 +75,7 @@ def test_set_num_threads():
 # ------------------------------------------------------- every kernel, bit for bit
 
 STEMS = ("conv", "dropout", "linear", "loss", "norm", "optim")
+ALL_GRADS = dict(input_grad=True, weight_grad=True, bias_grad=True)
 
 
 def public_kernels(module):
@@ -100,10 +103,10 @@ def kernel_calls(rng, dtype):
     rows, row_weight = r(128, 512), r(512)
     _, row_mean, row_rstd = norm.layer_norm_forward(rows, row_weight, None, 1e-5)
     x, w, b = r(520, 784), r(300, 784), r(300)
-    activated = linear.linear_forward(x, w, b, "tanh")
+    activated = linear.linear_forward(x, w, b, "tanh", 0.01)
     logits, classes = r(256, 100) * 3, rng.integers(0, 100, 256)
     soft_targets = rng.dirichlet(np.ones(100), 256).astype(dtype)
-    _, probs = loss.cross_entropy_forward(logits, classes, None, -100, 0.1)
+    _, probs = loss.cross_entropy_forward(logits, classes, None, -100, 0.1, num_threads=1)
     flat, n = r(100_000), 100_000
     p, g, state = r(n), r(n), (np.abs(r(n)) for _ in range(4))
     s1, s2, s3, s4 = state
@@ -121,14 +124,15 @@ def kernel_calls(rng, dtype):
         ("dropout", "gaussian_dropout_forward"): [(flat, 0.3, 7)],
         ("dropout", "masked_scale"): [(flat, (flat > 0).astype(np.uint8), 1.5),
                                       (flat, r(n), 1.5)],
-        ("linear", "linear_forward"): [(x, w, b, act) for act in ("none", "relu", "sigmoid",
-                                                                  "tanh", "leaky_relu")],
-        ("linear", "linear_backward"): [(r(520, 300), x, w, activated, "tanh"),
-                                        (r(520, 300), x, w, None, "none")],
+        ("linear", "linear_forward"): [(x, w, b, act, 0.01) for act in ("none", "relu",
+                                                                        "sigmoid", "tanh",
+                                                                        "leaky_relu")],
+        ("linear", "linear_backward"): [(r(520, 300), x, w, activated, "tanh", 0.01, ALL_GRADS),
+                                        (r(520, 300), x, w, None, "none", 0.01, ALL_GRADS)],
         ("loss", "cross_entropy_forward"): [(logits, classes, None, -100, 0.1),
                                             (logits, soft_targets, np.abs(r(100)), -100, 0.0)],
         ("loss", "cross_entropy_backward"): [(np.abs(r(256)).astype(np.float64), probs, classes,
-                                              None, 3, 0.1)],
+                                              None, 3, 0.1, dict(input_grad=True))],
         ("loss", "bce_with_logits"): [(flat, (flat > 0).astype(dtype), np.abs(r(n)), np.abs(r(n)))],
         ("norm", "batch_norm_stats"): [(channels,)],
         ("norm", "batch_norm_apply"): [(channels, mean, var, gamma, beta, 1e-5)],
@@ -149,9 +153,15 @@ def kernel_calls(rng, dtype):
 
 def call_outputs(module, name, arguments):
     """What a call produces: its results and, for in-place kernels, its array arguments after
-    the call (run on copies, so every call sees the same inputs)."""
-    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments]
-    result = getattr(module, name)(*copies)
+    the call (run on copies, so every call sees the same inputs). A dict at the end of the
+    arguments holds keyword arguments; num_threads is get_num_threads(), as the ops pass it."""
+    function = getattr(module, name)
+    keywords = dict(arguments[-1]) if arguments and isinstance(arguments[-1], dict) else {}
+    if "num_threads" in inspect.signature(function).parameters:
+        keywords["num_threads"] = kernels.get_num_threads()
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in arguments
+              if not isinstance(a, dict)]
+    result = function(*copies, **keywords)
     results = list(result) if isinstance(result, tuple) else [result]
     return results + [a for a in copies if isinstance(a, np.ndarray)]
 
@@ -196,6 +206,13 @@ def test_the_baseline_and_the_x86_64_v3_builds_agree_bit_for_bit(rng, dtype):
     assert differing_calls(kernel_calls(rng, dtype), build(""), build("_v3")) == []
 
 
+def gemm_threads(stem, dtype):
+    """What ops/linear.py holds around a linear kernel call: float64_gemm_threads for float64."""
+    if stem == "linear" and dtype == np.float64:
+        return kernels.float64_gemm_threads()
+    return contextlib.nullcontext()
+
+
 # What docs/determinism.md says differs across thread counts with the deterministic mode off
 NOT_THREAD_COUNT_INVARIANT = {np.float32: set(),
                               np.float64: {("linear", "linear_forward"),
@@ -208,7 +225,8 @@ def test_every_kernel_is_bit_identical_for_one_and_two_threads(rng, dtype, deter
     def on_threads(threads):
         def run(stem, name, arguments):
             mg.set_num_threads(threads)
-            return call_outputs(kernels.load(stem, dtype), name, arguments)
+            with gemm_threads(stem, dtype):
+                return call_outputs(kernels.load(stem, dtype), name, arguments)
         return run
 
     calls = kernel_calls(rng, dtype)

@@ -82,6 +82,11 @@ def flag(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def thread_count(num_threads: Any) -> int:
+    """The num_threads of a kernel with OpenMP loops: an int in [1, 2^31) (a C int)."""
+    return integer("num_threads", num_threads, 1, 2 ** 31)
+
+
 def gradient_flags(input_grad: Any, weight_grad: Any, bias_grad: Any) -> tuple[bool, bool, bool]:
     """The three flags of a layer's backward: which gradients to compute."""
     return (flag("input_grad", input_grad), flag("weight_grad", weight_grad),
