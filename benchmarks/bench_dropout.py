@@ -21,8 +21,8 @@ def kernel_step(module):
     gy = rng.standard_normal(SHAPE, dtype=np.float32).reshape(-1)
 
     def step():
-        y, keep = module.dropout_forward(x, 0.5, 1234)
-        return module.masked_scale(gy, keep, 2.0)
+        y, keep = module.dropout_forward(x, 0.5, 1234, num_threads=kernels.get_num_threads())
+        return module.masked_scale(gy, keep, 2.0, num_threads=kernels.get_num_threads())
     return step
 
 

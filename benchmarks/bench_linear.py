@@ -41,8 +41,9 @@ def kernel_step(module):
     x, w, b, gy = make_inputs()
 
     def step():
-        y = module.linear_forward(x, w, b, "relu")
-        return module.linear_backward(gy, x, w, y, "relu")
+        y = module.linear_forward(x, w, b, "relu", 0.01)
+        return module.linear_backward(gy, x, w, y, "relu", 0.01, input_grad=True,
+                                      weight_grad=True, bias_grad=True)
     return step
 
 

@@ -31,8 +31,12 @@ def kernel_step(module):
     ones = np.full(ROWS, 1.0 / ROWS)
 
     def step():
-        losses, probs = module.cross_entropy_forward(x, target, None, -100, 0.0)
-        return losses.mean(), module.cross_entropy_backward(ones, probs, target, None, -100, 0.0)
+        losses, probs = module.cross_entropy_forward(x, target, None, -100, 0.0,
+                                                     num_threads=kernels.get_num_threads())
+        (grad,) = module.cross_entropy_backward(ones, probs, target, None, -100, 0.0,
+                                                input_grad=True,
+                                                num_threads=kernels.get_num_threads())
+        return losses.mean(), grad
     return step
 
 

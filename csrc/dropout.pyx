@@ -8,7 +8,10 @@
 #   once per call (minigrad/ops/dropout.py), so mg.manual_seed makes masks repeatable.
 # - Forward writes the output and the mask (keep flags as uint8, or the Gaussian noise) in one
 #   pass; backward is grad * mask * scale in one pass.
-# - The def wrappers validate (minigrad._validate, shared with the twin) and allocate with the GIL.
+# - The public defs validate (minigrad._validate, shared with the twin) and allocate with the
+#   GIL; a private def on fused-typed memoryviews (Cython picks float or double from the arrays)
+#   releases it and runs the loop. The thread count comes from the caller (num_threads); arrays
+#   below PARALLEL_MIN run on one thread.
 cimport cython
 from cython cimport floating
 from cython.parallel cimport prange
@@ -20,7 +23,6 @@ import numpy as np
 
 from minigrad._validate.dropout import (dropout_arguments, dropout_probability,
                                         masked_scale_arguments)
-from minigrad.kernels import get_num_threads
 
 cdef enum:
     PARALLEL_MIN = 65536  # elements below which one thread does the whole array
@@ -96,22 +98,43 @@ cdef void _keep_scale(const floating[::1] grad, const uint8_t[::1] keep, floatin
         out[i] = grad[i] * keep[i] * scale  # a product: NaN gradients stay NaN, as in PyTorch
 
 
-def _threads(Py_ssize_t size):
-    return get_num_threads() if size >= PARALLEL_MIN else 1
+cdef int _threads(Py_ssize_t size, int num_threads) noexcept:
+    return num_threads if size >= PARALLEL_MIN else 1
 
 
-def _bernoulli_forward(x, double p, uint64_t seed, double kept_scale, double dropped_value,
-                       double shift):
+def _run_bernoulli(const floating[::1] x, floating[::1] y, uint8_t[::1] keep, double p,
+                   uint64_t seed, double kept_scale, double dropped_value, double shift,
+                   int threads):
+    cdef uint64_t threshold = <uint64_t>ceil(p * 9007199254740992.0)  # u >= p <=> bits >= this
+    with nogil:
+        _bernoulli(x, y, keep, threshold, kept_scale, dropped_value, shift, seed, threads)
+
+
+def _run_gaussian(const floating[::1] x, floating[::1] y, floating[::1] noise, double std,
+                  uint64_t seed, int threads):
+    with nogil:
+        _gaussian(x, y, noise, std, seed, threads)
+
+
+def _run_masked_scale(const floating[::1] grad, const floating[::1] mask, double scale,
+                      floating[::1] out, int threads):
+    with nogil:
+        _masked_scale(grad, mask, <floating>scale, out, threads)
+
+
+def _run_keep_scale(const floating[::1] grad, const uint8_t[::1] keep, double scale,
+                    floating[::1] out, int threads):
+    with nogil:
+        _keep_scale(grad, keep, <floating>scale, out, threads)
+
+
+def _bernoulli_forward(x, p, seed, kept_scale, dropped_value, shift, num_threads):
+    """(y, keep) of dropout and alpha dropout (validated arguments): the output and keep flags."""
     y, keep = np.empty_like(x), np.empty(x.shape[0], np.uint8)
     if x.size == 0:
         return y, keep
-    cdef uint64_t threshold = <uint64_t>ceil(p * 9007199254740992.0)  # u >= p <=> bits >= this
-    if x.dtype == np.float32:
-        _bernoulli[float](x, y, keep, threshold, kept_scale, dropped_value, shift, seed,
-                          _threads(x.size))
-    else:
-        _bernoulli[double](x, y, keep, threshold, kept_scale, dropped_value, shift, seed,
-                           _threads(x.size))
+    _run_bernoulli(x, y, keep, p, seed, kept_scale, dropped_value, shift,
+                   _threads(x.size, num_threads))
     return y, keep
 
 
@@ -123,44 +146,35 @@ def alpha_coefficients(p):
     return a, -a * ALPHA_PRIME * p
 
 
-def dropout_forward(x, p, seed):
+def dropout_forward(x, p, seed, *, num_threads):
     """(y, keep): keep_i = u_i >= p (probability 1 - p), y = x * keep / (1 - p); 0 <= p < 1."""
-    x, p, seed = dropout_arguments(x, p, seed)
-    return _bernoulli_forward(x, p, seed, 1 / (1 - p), 0.0, 0.0)
+    x, p, seed, num_threads = dropout_arguments(x, p, seed, num_threads)
+    return _bernoulli_forward(x, p, seed, 1 / (1 - p), 0.0, 0.0, num_threads)
 
 
-def alpha_dropout_forward(x, p, seed):
+def alpha_dropout_forward(x, p, seed, *, num_threads):
     """(y, keep): y = a * (x if kept else alpha') + b; 0 <= p < 1."""
-    x, p, seed = dropout_arguments(x, p, seed)
+    x, p, seed, num_threads = dropout_arguments(x, p, seed, num_threads)
     a, b = alpha_coefficients(p)
-    return _bernoulli_forward(x, p, seed, a, ALPHA_PRIME, b)
+    return _bernoulli_forward(x, p, seed, a, ALPHA_PRIME, b, num_threads)
 
 
-def gaussian_dropout_forward(x, p, seed):
+def gaussian_dropout_forward(x, p, seed, *, num_threads):
     """(y, noise): y = x * noise, noise ~ N(1, p / (1 - p)) by Box-Muller from u_2i, u_2i+1."""
-    x, p, seed = dropout_arguments(x, p, seed)
+    x, p, seed, num_threads = dropout_arguments(x, p, seed, num_threads)
     y, noise = np.empty_like(x), np.empty_like(x)
-    std = sqrt(p / (1 - p))
-    if x.dtype == np.float32:
-        _gaussian[float](x, y, noise, std, seed, _threads(x.size))
-    else:
-        _gaussian[double](x, y, noise, std, seed, _threads(x.size))
+    _run_gaussian(x, y, noise, sqrt(p / (1 - p)), seed, _threads(x.size, num_threads))
     return y, noise
 
 
-def masked_scale(grad_output, mask, scale):
+def masked_scale(grad_output, mask, scale, *, num_threads):
     """grad_output * mask * scale: the backward of every dropout (mask: keep flags or noise)."""
-    grad_output, mask, scale = masked_scale_arguments(grad_output, mask, scale)
+    grad_output, mask, scale, num_threads = masked_scale_arguments(grad_output, mask, scale,
+                                                                   num_threads)
     out = np.empty_like(grad_output)
-    threads = _threads(out.size)
+    threads = _threads(out.size, num_threads)
     if mask.dtype == np.uint8:
-        if out.dtype == np.float32:
-            _keep_scale[float](grad_output, mask, <float>scale, out, threads)
-        else:
-            _keep_scale[double](grad_output, mask, scale, out, threads)
-        return out
-    if out.dtype == np.float32:
-        _masked_scale[float](grad_output, mask, <float>scale, out, threads)
+        _run_keep_scale(grad_output, mask, scale, out, threads)
     else:
-        _masked_scale[double](grad_output, mask, scale, out, threads)
+        _run_masked_scale(grad_output, mask, scale, out, threads)
     return out

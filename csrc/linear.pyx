@@ -9,10 +9,12 @@
 #   With no activation, gz is grad_output itself and the pass only sums the bias gradient.
 # - The passes are serial on purpose: they touch N*out elements once, a small fraction of the
 #   gemm's N*out*in multiply-adds, and a serial loop cannot fight OpenBLAS's threads for the cores.
-# - float32 gemms give the same bits for any thread count (csrc/_blas.pxd); float64 ones run
-#   on one BLAS thread in deterministic mode (minigrad.kernels.float64_gemm_threads).
-# - The def wrappers validate (minigrad._validate, shared with the NumPy twin), make inputs
-#   contiguous and allocate outputs with the GIL held; the cdef helpers run without it.
+# - float32 gemms give the same bits for any thread count (csrc/_blas.pxd); float64 ones do
+#   not, so the caller (minigrad/ops/linear.py) holds minigrad.kernels.float64_gemm_threads()
+#   around float64 calls. The kernels call no OpenMP loop, so they take no num_threads.
+# - The public defs validate (minigrad._validate, shared with the NumPy twin), make inputs
+#   contiguous and allocate outputs with the GIL held; a private def on fused-typed memoryviews
+#   (Cython picks float or double from the arrays) releases it and runs the cdef helpers.
 from cython cimport floating
 from libc.math cimport exp, tanh
 
@@ -21,7 +23,6 @@ import numpy as np
 from _blas cimport gemm
 
 from minigrad._validate.linear import linear_backward_arguments, linear_forward_arguments
-from minigrad.kernels import float64_gemm_threads
 
 cdef enum:
     NONE = 0
@@ -127,8 +128,24 @@ cdef void _backward(const floating[:, ::1] grad_output,  # IN  (N, out)
             grad_input[:, :] = 0
 
 
-def linear_forward(x, weight, bias=None, activation="none", negative_slope=0.01):
-    """act(x @ weight.T + bias) for x (N, in), weight (out, in), bias (out,) or None."""
+def _run_forward(const floating[:, ::1] x, const floating[:, ::1] weight,
+                 const floating[::1] bias, floating[:, ::1] out, int activation, double slope):
+    with nogil:
+        _forward(x, weight, bias, out, activation, <floating>slope)
+
+
+def _run_backward(const floating[:, ::1] grad_output, const floating[:, ::1] x,
+                  const floating[:, ::1] weight, const floating[:, ::1] output,
+                  floating[:, ::1] gz, double[::1] bias_sum, floating[:, ::1] grad_input,
+                  floating[:, ::1] grad_weight, int activation, double slope):
+    with nogil:
+        _backward(grad_output, x, weight, output, gz, bias_sum, grad_input, grad_weight,
+                  activation, <floating>slope)
+
+
+def linear_forward(x, weight, bias, activation, negative_slope):
+    """act(x @ weight.T + bias) for x (N, in), weight (out, in), bias (out,) or None;
+    activation one of "none", "relu", "leaky_relu", "sigmoid", "tanh"."""
     x, weight, bias, code, slope = linear_forward_arguments(x, weight, bias, activation,
                                                             negative_slope)
     out = np.empty((x.shape[0], weight.shape[0]), dtype=x.dtype)
@@ -136,19 +153,15 @@ def linear_forward(x, weight, bias=None, activation="none", negative_slope=0.01)
         return out
     if bias is None:
         bias = np.empty(0, dtype=x.dtype)
-    if x.dtype == np.float32:
-        _forward[float](x, weight, bias, out, code, <float>slope)
-    else:
-        with float64_gemm_threads():
-            _forward[double](x, weight, bias, out, code, slope)
+    _run_forward(x, weight, bias, out, code, slope)
     return out
 
 
-def linear_backward(grad_output, x, weight, output=None, activation="none",
-                    negative_slope=0.01, input_grad=True, weight_grad=True, bias_grad=True):
+def linear_backward(grad_output, x, weight, output, activation, negative_slope, *, input_grad,
+                    weight_grad, bias_grad):
     """(grad_input, grad_weight, grad_bias) of act(x @ weight.T + bias); None where not requested.
 
-    output is the forward's result y, read for the activation's derivative.
+    output is the forward's result y, read for the activation's derivative (None: no activation).
     """
     grad_output, x, weight, output, code, slope, input_grad, weight_grad, bias_grad = \
         linear_backward_arguments(grad_output, x, weight, output, activation, negative_slope,
@@ -162,13 +175,8 @@ def linear_backward(grad_output, x, weight, output=None, activation="none",
     if code == NONE:  # output is not read
         output = gz
     if n > 0 and m > 0:
-        if dtype == np.float32:
-            _backward[float](grad_output, x, weight, output, gz, bias_sum, grad_input,
-                             grad_weight, code, <float>slope)
-        else:
-            with float64_gemm_threads():
-                _backward[double](grad_output, x, weight, output, gz, bias_sum, grad_input,
-                                  grad_weight, code, slope)
+        _run_backward(grad_output, x, weight, output, gz, bias_sum, grad_input, grad_weight, code,
+                      slope)
     else:  # an empty batch or layer: every gradient is zero
         grad_input, grad_weight = np.zeros_like(grad_input), np.zeros_like(grad_weight)
     return (grad_input.reshape(n, k) if input_grad else None,

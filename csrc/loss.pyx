@@ -14,8 +14,10 @@
 #     probabilities y: g (p_c sum_k w_k y'_k - w_c y'_c)
 #   An ignored row (t == ignore_index) has loss 0 and gradient 0.
 # - Weights are always an array (ones when the caller gave none) so the loops have no branch.
-# - The def wrappers validate (minigrad._validate, shared with the twin: targets in range, shapes,
-#   dtypes) and allocate with the GIL; the cdef helpers run without it.
+# - The public defs validate (minigrad._validate, shared with the twin: targets in range, shapes,
+#   dtypes) and allocate with the GIL; a private def on fused-typed memoryviews (Cython picks
+#   float or double from the arrays) releases it and runs the cdef helpers. The thread count
+#   comes from the caller (num_threads); arrays below PARALLEL_MIN run on one thread.
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.math cimport exp, expf, fabs, log, log1p, log1pf
@@ -26,7 +28,6 @@ import numpy as np
 
 from minigrad._validate.loss import (bce_inputs, cross_entropy_arguments,
                                      cross_entropy_backward_arguments)
-from minigrad.kernels import get_num_threads
 
 cdef enum:
     PARALLEL_MIN = 16384  # logits below which one thread does all rows
@@ -135,58 +136,78 @@ cdef void _probability_backward(const double[::1] grad_losses,  # IN  (N,)
             grad[i, c] = <floating>(grad_losses[i] * (probs[i, c] * mass - weight[c] * y))
 
 
-def _threads(Py_ssize_t size):
-    return get_num_threads() if size >= PARALLEL_MIN else 1
+cdef int _threads(Py_ssize_t size, int num_threads) noexcept:
+    return num_threads if size >= PARALLEL_MIN else 1
 
 
-def cross_entropy_forward(logits, target, weight, ignore_index, label_smoothing):
+def _run_class_forward(const floating[:, ::1] x, const long long[::1] target,
+                       const double[::1] weight, double[::1] losses, floating[:, ::1] probs,
+                       long long ignore_index, double smoothing, int threads):
+    with nogil:
+        _class_forward(x, target, weight, losses, probs, ignore_index, smoothing, threads)
+
+
+def _run_probability_forward(const floating[:, ::1] x, const floating[:, ::1] target,
+                             const double[::1] weight, double[::1] losses,
+                             floating[:, ::1] probs, double smoothing, int threads):
+    with nogil:
+        _probability_forward(x, target, weight, losses, probs, smoothing, threads)
+
+
+def _run_class_backward(const double[::1] grad_losses, const floating[:, ::1] probs,
+                        const long long[::1] target, const double[::1] weight,
+                        floating[:, ::1] grad, long long ignore_index, double smoothing,
+                        int threads):
+    with nogil:
+        _class_backward(grad_losses, probs, target, weight, grad, ignore_index, smoothing,
+                        threads)
+
+
+def _run_probability_backward(const double[::1] grad_losses, const floating[:, ::1] probs,
+                              const floating[:, ::1] target, const double[::1] weight,
+                              floating[:, ::1] grad, double smoothing, int threads):
+    with nogil:
+        _probability_backward(grad_losses, probs, target, weight, grad, smoothing, threads)
+
+
+def cross_entropy_forward(logits, target, weight, ignore_index, label_smoothing, *,
+                          num_threads):
     """(losses, probs): each row's loss in float64 (N,), and softmax(logits) (N, C) in the
     logits' dtype, kept for backward. target: class indices (N,) or probabilities (N, C)."""
-    logits, target, weight, ignore_index, label_smoothing = cross_entropy_arguments(
-        logits, target, weight, ignore_index, label_smoothing)
-    threads = _threads(logits.size)
+    logits, target, weight, ignore_index, label_smoothing, num_threads = cross_entropy_arguments(
+        logits, target, weight, ignore_index, label_smoothing, num_threads)
+    threads = _threads(logits.size, num_threads)
     losses, probs = np.zeros(logits.shape[0]), np.empty_like(logits)
     if logits.size == 0:
         return losses, probs
     if target.ndim == 1:
-        if logits.dtype == np.float32:
-            _class_forward[float](logits, target, weight, losses, probs, ignore_index,
-                                  label_smoothing, threads)
-        else:
-            _class_forward[double](logits, target, weight, losses, probs, ignore_index,
-                                   label_smoothing, threads)
-    elif logits.dtype == np.float32:
-        _probability_forward[float](logits, target, weight, losses, probs, label_smoothing,
-                                    threads)
+        _run_class_forward(logits, target, weight, losses, probs, ignore_index, label_smoothing,
+                           threads)
     else:
-        _probability_forward[double](logits, target, weight, losses, probs, label_smoothing,
-                                     threads)
+        _run_probability_forward(logits, target, weight, losses, probs, label_smoothing, threads)
     return losses, probs
 
 
-def cross_entropy_backward(grad_losses, probs, target, weight, ignore_index, label_smoothing):
-    """d(sum_i grad_losses_i loss_i) / d logits, (N, C) in the probabilities' dtype."""
-    grad_losses, probs, target, weight, ignore_index, label_smoothing = \
+def cross_entropy_backward(grad_losses, probs, target, weight, ignore_index, label_smoothing, *,
+                           input_grad, num_threads):
+    """(grad_input,): d(sum_i grad_losses_i loss_i) / d logits, (N, C) in the probabilities'
+    dtype, or None when input_grad is False."""
+    grad_losses, probs, target, weight, ignore_index, label_smoothing, input_grad, num_threads = \
         cross_entropy_backward_arguments(grad_losses, probs, target, weight, ignore_index,
-                                         label_smoothing)
-    threads = _threads(probs.size)
+                                         label_smoothing, input_grad, num_threads)
+    if not input_grad:
+        return (None,)
+    threads = _threads(probs.size, num_threads)
     grad = np.empty_like(probs)
     if probs.size == 0:
-        return grad
+        return (grad,)
     if target.ndim == 1:
-        if probs.dtype == np.float32:
-            _class_backward[float](grad_losses, probs, target, weight, grad, ignore_index,
-                                   label_smoothing, threads)
-        else:
-            _class_backward[double](grad_losses, probs, target, weight, grad, ignore_index,
-                                    label_smoothing, threads)
-    elif probs.dtype == np.float32:
-        _probability_backward[float](grad_losses, probs, target, weight, grad, label_smoothing,
-                                     threads)
+        _run_class_backward(grad_losses, probs, target, weight, grad, ignore_index,
+                            label_smoothing, threads)
     else:
-        _probability_backward[double](grad_losses, probs, target, weight, grad,
-                                      label_smoothing, threads)
-    return grad
+        _run_probability_backward(grad_losses, probs, target, weight, grad, label_smoothing,
+                                  threads)
+    return (grad,)
 
 
 # ---------------------------------------------------------- binary cross-entropy with logits
@@ -229,10 +250,9 @@ cdef const floating* _optional(const floating[::1] array) noexcept:
     return NULL if array is None or array.shape[0] == 0 else &array[0]
 
 
-cdef double _bce_run(const floating[::1] x, const floating[::1] y,
-                     const floating[::1] weight, const floating[::1] pos_weight,
-                     floating[::1] losses, floating[::1] grad):
-    """_bce_with_logits without the GIL, on the arrays' data (None: NULL)."""
+def _run_bce(const floating[::1] x, const floating[::1] y, const floating[::1] weight,
+             const floating[::1] pos_weight, floating[::1] losses, floating[::1] grad):
+    """_bce_with_logits without the GIL, on the arrays' data (None: NULL); returns the total."""
     cdef double total
     cdef const floating* w = _optional(weight)
     cdef const floating* pw = _optional(pos_weight)
@@ -247,6 +267,4 @@ def bce_with_logits(x, y, weight, pos_weight):
     pos_weight are (n,) or None (see _bce_with_logits for the formulas)."""
     x, y, weight, pos_weight = bce_inputs(x, y, weight, pos_weight)
     losses, grad = np.empty_like(x), np.empty_like(x)
-    if x.dtype == np.float32:
-        return losses, grad, _bce_run[float](x, y, weight, pos_weight, losses, grad)
-    return losses, grad, _bce_run[double](x, y, weight, pos_weight, losses, grad)
+    return losses, grad, _run_bce(x, y, weight, pos_weight, losses, grad)

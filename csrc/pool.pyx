@@ -131,10 +131,13 @@ def _max_pool_typed(const floating[:, :, ::1] x, floating[:, :, ::1] y,
         _max_pool(x, y, argmax, g, threads)
 
 
-def max_pool2d_backward(grad_output, argmax, input_size, *, num_threads):
-    """gx: each window's gradient added at the index its maximum came from."""
-    grad_output, argmax, (h, w), num_threads = max_pool2d_backward_arguments(
-        grad_output, argmax, input_size, num_threads)
+def max_pool2d_backward(grad_output, argmax, input_size, *, input_grad, num_threads):
+    """gx: each window's gradient added at the index its maximum came from (None unless
+    input_grad)."""
+    grad_output, argmax, (h, w), input_grad, num_threads = max_pool2d_backward_arguments(
+        grad_output, argmax, input_size, input_grad, num_threads)
+    if not input_grad:
+        return None
     n, c = grad_output.shape[:2]
     grad = np.zeros((n * c, h * w), grad_output.dtype)
     if grad_output.size > 0:
@@ -161,11 +164,15 @@ def avg_pool2d_forward(x, kernel_size, stride, padding, *, num_threads):
     return y.reshape(n, c, *out_size)
 
 
-def avg_pool2d_backward(grad_output, input_size, kernel_size, stride, padding, *, num_threads):
-    """gx: each window's gradient spread evenly over its kh*kw positions."""
-    grad_output, input_size, kernel, stride, padding, out_size, num_threads = \
+def avg_pool2d_backward(grad_output, input_size, kernel_size, stride, padding, *, input_grad,
+                        num_threads):
+    """gx: each window's gradient spread evenly over its kh*kw positions (None unless
+    input_grad)."""
+    grad_output, input_size, kernel, stride, padding, out_size, input_grad, num_threads = \
         avg_pool2d_backward_arguments(grad_output, input_size, kernel_size, stride, padding,
-                                      num_threads)
+                                      input_grad, num_threads)
+    if not input_grad:
+        return None
     n, c = grad_output.shape[:2]
     grad = np.zeros((n * c, *input_size), grad_output.dtype)
     if grad_output.size > 0:

@@ -92,16 +92,18 @@ def test_pooling_kernels_match_twin(rng, kernel_size, stride, padding, dtype):
     np.testing.assert_array_equal(y, y_twin)
     np.testing.assert_array_equal(argmax, argmax_twin)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    np.testing.assert_allclose(compiled_pool.max_pool2d_backward(gy, argmax, (9, 8), **threads()),
-                               twin_pool.max_pool2d_backward(gy, argmax, (9, 8), **threads()),
-                               **TOL[dtype])
+    np.testing.assert_allclose(
+        compiled_pool.max_pool2d_backward(gy, argmax, (9, 8), input_grad=True, **threads()),
+        twin_pool.max_pool2d_backward(gy, argmax, (9, 8), input_grad=True, **threads()),
+        **TOL[dtype])
     window = (kernel_size, stride, padding)
     np.testing.assert_allclose(compiled_pool.avg_pool2d_forward(x, *window, **threads()),
                                twin_pool.avg_pool2d_forward(x, *window, **threads()),
                                **TOL[dtype])
     np.testing.assert_allclose(
-        compiled_pool.avg_pool2d_backward(gy, (9, 8), *window, **threads()),
-        twin_pool.avg_pool2d_backward(gy, (9, 8), *window, **threads()), **TOL[dtype])
+        compiled_pool.avg_pool2d_backward(gy, (9, 8), *window, input_grad=True, **threads()),
+        twin_pool.avg_pool2d_backward(gy, (9, 8), *window, input_grad=True, **threads()),
+        **TOL[dtype])
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, padding, dilation", CONFIGS[:3])
@@ -217,7 +219,8 @@ def test_results_do_not_depend_on_the_thread_count(rng):
         gx, gw, gb = conv_backward(compiled, y, x, cols, w, 1, 1, 1)
         pooled, argmax = compiled_pool.max_pool2d_forward(x, 3, 2, 1, **threads())
         runs.append((y, cols, gx, gb, pooled, argmax,
-                     compiled_pool.avg_pool2d_backward(pooled, (20, 20), 3, 2, 1, **threads()),
+                     compiled_pool.avg_pool2d_backward(pooled, (20, 20), 3, 2, 1, input_grad=True,
+                                                       **threads()),
                      gw))
     mg.set_num_threads(threads_before)
     for one_thread, two_threads in zip(runs[0][:-1], runs[1][:-1]):
@@ -290,7 +293,7 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(n, c, h, w, o,
         y, cols = conv_forward(conv, x, weight, None, stride, padding, 1)
         pooled, argmax = pool.max_pool2d_forward(x, k, stride, padding, **threads())
         return (y, *conv_backward(conv, y, x, cols, weight, stride, padding, 1)[:2], pooled,
-                pool.max_pool2d_backward(pooled, argmax, x.shape[2:], **threads()),
+                pool.max_pool2d_backward(pooled, argmax, x.shape[2:], input_grad=True, **threads()),
                 pool.avg_pool2d_forward(x, k, stride, padding, **threads()))
 
     try:
@@ -317,9 +320,11 @@ def test_no_output_channels_still_give_the_columns(rng, dtype):
 def test_argmax_must_hold_integers_inside_the_plane(kernel):
     gy = np.ones((1, 1, 2, 2))
     with pytest.raises(TypeError, match="argmax must hold integer indices, got float64"):
-        kernel.max_pool2d_backward(gy, np.zeros((1, 1, 2, 2)), (4, 4), num_threads=1)
+        kernel.max_pool2d_backward(gy, np.zeros((1, 1, 2, 2)), (4, 4), input_grad=True,
+                                   num_threads=1)
     with pytest.raises(ValueError, match="argmax holds indices outside the 4x4 input plane"):
-        kernel.max_pool2d_backward(gy, np.full((1, 1, 2, 2), 16), (4, 4), num_threads=1)
+        kernel.max_pool2d_backward(gy, np.full((1, 1, 2, 2), 16), (4, 4), input_grad=True,
+                                   num_threads=1)
 
 
 @pytest.mark.parametrize("pool", [compiled_pool, twin_pool])
@@ -345,10 +350,10 @@ def test_num_threads_must_be_a_positive_int(conv, pool, num_threads, error):
                                           num_threads=num_threads),
              lambda: pool.max_pool2d_forward(x, 2, None, 0, num_threads=num_threads),
              lambda: pool.max_pool2d_backward(y[:, :, :2, :2], np.zeros((1, 1, 2, 2), np.int64),
-                                              (4, 4), num_threads=num_threads),
+                                              (4, 4), input_grad=True, num_threads=num_threads),
              lambda: pool.avg_pool2d_forward(x, 2, None, 0, num_threads=num_threads),
              lambda: pool.avg_pool2d_backward(y[:, :, :2, :2], (4, 4), 2, None, 0,
-                                              num_threads=num_threads)]
+                                              input_grad=True, num_threads=num_threads)]
     for call in calls:
         with pytest.raises(error, match="num_threads must be"):
             call()

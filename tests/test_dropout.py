@@ -15,6 +15,7 @@ compiled = pytest.importorskip(kernels.compiled_module_name("dropout"),
                               reason="compiled kernels are not built")
 
 FORWARDS = ["dropout_forward", "alpha_dropout_forward", "gaussian_dropout_forward"]
+THREADS = dict(num_threads=2)  # the OpenMP team the ops would pass on a two-core machine
 FUNCTIONS = [F.dropout, F.alpha_dropout, F.gaussian_dropout]
 
 
@@ -22,13 +23,13 @@ FUNCTIONS = [F.dropout, F.alpha_dropout, F.gaussian_dropout]
 @pytest.mark.parametrize("name", FORWARDS)
 def test_kernel_and_twin_draw_the_same_masks(rng, name, dtype):
     x = rng.standard_normal(200_001).astype(dtype)  # large enough to run threaded
-    y, mask = getattr(compiled, name)(x, 0.3, 987654321)
-    y_twin, mask_twin = getattr(twin, name)(x, 0.3, 987654321)
+    y, mask = getattr(compiled, name)(x, 0.3, 987654321, **THREADS)
+    y_twin, mask_twin = getattr(twin, name)(x, 0.3, 987654321, **THREADS)
     np.testing.assert_allclose(mask, mask_twin, rtol=1e-12 if dtype == np.float64 else 1e-6)
     np.testing.assert_allclose(y, y_twin, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-6)
     gy = rng.standard_normal(x.size).astype(dtype)
-    np.testing.assert_allclose(compiled.masked_scale(gy, mask, 1.7),
-                               twin.masked_scale(gy, mask_twin, 1.7), rtol=1e-6)
+    np.testing.assert_allclose(compiled.masked_scale(gy, mask, 1.7, **THREADS),
+                               twin.masked_scale(gy, mask_twin, 1.7, **THREADS), rtol=1e-6)
 
 
 def test_dropout_keeps_one_minus_p_and_preserves_the_mean(backend):
@@ -142,9 +143,8 @@ def test_results_do_not_depend_on_the_thread_count(rng):
     x = rng.standard_normal(300_000).astype(np.float32)
     runs = []
     for threads in (1, 2):
-        mg.set_num_threads(threads)
-        runs.append([a for name in FORWARDS for a in getattr(compiled, name)(x, 0.4, 11)])
-    mg.set_num_threads(2)
+        runs.append([a for name in FORWARDS
+                     for a in getattr(compiled, name)(x, 0.4, 11, num_threads=threads)])
     for a, e in zip(*runs):
         np.testing.assert_array_equal(a, e)
 
@@ -153,8 +153,8 @@ def test_inputs_are_not_mutated(rng):
     x = rng.standard_normal(1000)
     copy = x.copy()
     for name in FORWARDS:
-        y, mask = getattr(compiled, name)(x, 0.4, 11)
-        compiled.masked_scale(x, mask, 2.0)
+        y, mask = getattr(compiled, name)(x, 0.4, 11, **THREADS)
+        compiled.masked_scale(x, mask, 2.0, **THREADS)
     np.testing.assert_array_equal(x, copy)
 
 
@@ -168,8 +168,8 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(size, dtype, s
     x = values.astype(dtype)[::step]
 
     def run(module):
-        y, mask = getattr(module, name)(x, p, 5)
-        return y, mask, module.masked_scale(x, mask, 1.5)
+        y, mask = getattr(module, name)(x, p, 5, **THREADS)
+        return y, mask, module.masked_scale(x, mask, 1.5, **THREADS)
 
     try:
         expected = run(twin)

@@ -154,21 +154,22 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         *GRAD_FLAGS, THREADS]),
     ("loss", "cross_entropy_forward"): (loss_sizes, [
         Array("logits", "N C"), Array("target", "N C", "target"),
-        Array("weight", "C", "positive", optional=True), *SOFTMAX.values()]),
+        Array("weight", "C", "positive", optional=True), *SOFTMAX.values(), THREADS]),
     ("loss", "cross_entropy_backward"): (loss_sizes, [
         Array("grad_losses", "N", dtype=np.float64), Array("probs", "N C", "positive"),
         Array("target", "N C", "target"), Array("weight", "C", "positive", optional=True),
-        *SOFTMAX.values()]),
+        *SOFTMAX.values(), Scalar("input_grad", FLAG), THREADS]),
     ("loss", "bce_with_logits"): (dropout_sizes, [
         Array("x", "N"), Array("y", "N", "positive"), Array("weight", "N", optional=True),
         Array("pos_weight", "N", "positive", optional=True)]),
     **{("dropout", name): (dropout_sizes, [
         Array("x", "N"), Scalar("p", const(st.floats(0, 0.95))),
-        Scalar("seed", const(st.integers(0, 2 ** 64 - 1)))])
+        Scalar("seed", const(st.integers(0, 2 ** 64 - 1))), THREADS])
        for name in ("dropout_forward", "alpha_dropout_forward", "gaussian_dropout_forward")},
     ("dropout", "alpha_coefficients"): (dropout_sizes, [Scalar("p", const(st.floats(0, 0.95)))]),
     ("dropout", "masked_scale"): (dropout_sizes, [
-        Array("grad_output", "N"), Array("mask", "N", "mask"), Scalar("scale", UNIT)]),
+        Array("grad_output", "N"), Array("mask", "N", "mask"), Scalar("scale", UNIT),
+        THREADS]),
     ("conv", "conv2d_forward"): (conv_sizes, [
         Array("x", "N C H W"), Array("weight", "O C KH KW"), Array("bias", "O", optional=True),
         *CONV_GEOMETRY, THREADS]),
@@ -179,11 +180,12 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
                                                   THREADS]),
     ("pool", "max_pool2d_backward"): (conv_sizes, [
         Array("grad_output", "N C POH POW"), Array("argmax", "N C POH POW", "argmax", np.int64),
-        INPUT_SIZE, THREADS]),
+        INPUT_SIZE, Scalar("input_grad", FLAG), THREADS]),
     ("pool", "avg_pool2d_forward"): (conv_sizes, [Array("x", "N C H W"), *POOL_GEOMETRY,
                                                   THREADS]),
     ("pool", "avg_pool2d_backward"): (conv_sizes, [
-        Array("grad_output", "N C POH POW"), INPUT_SIZE, *POOL_GEOMETRY, THREADS]),
+        Array("grad_output", "N C POH POW"), INPUT_SIZE, *POOL_GEOMETRY, Scalar("input_grad", FLAG),
+        THREADS]),
     ("optim", "sgd_step"): (optim_sizes, [
         Array("param", "P", inplace=True), Array("grad", "P"), state("momentum_buffer", True),
         LR, Scalar("momentum", const(st.sampled_from([0.0, 0.9]))),
@@ -309,11 +311,9 @@ def broken_value(args, index, brk, extra, dtype):
 
 # ----------------------------------------------------------------------------- the property
 
-def call(function, specs, args):
-    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; arguments
-    that function's signature makes keyword-only are passed by their specs' names."""
-    keyword_only = {name for name, parameter in inspect.signature(function).parameters.items()
-                    if parameter.kind is parameter.KEYWORD_ONLY}
+def call(function, specs, args, keyword_only):
+    """(result, None) or (None, the exception), with NumPy's NaN warnings silenced; the
+    arguments named in keyword_only are passed by keyword."""
     positional = [a for spec, a in zip(specs, args) if spec.name not in keyword_only]
     keywords = {spec.name: a for spec, a in zip(specs, args) if spec.name in keyword_only}
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -346,8 +346,10 @@ def assert_same(kernel, twin, tol, where):
 def run_example(key, compiled, twin, recipe):
     specs = KERNELS[key][1]
     kernel_args, twin_args, pristine = (build(key, recipe) for _ in range(3))
-    result, error = call(compiled, specs, kernel_args)
-    expected, expected_error = call(twin, specs, twin_args)
+    keyword_only = {name for name, parameter in inspect.signature(twin).parameters.items()
+                    if parameter.kind is parameter.KEYWORD_ONLY}
+    result, error = call(compiled, specs, kernel_args, keyword_only)
+    expected, expected_error = call(twin, specs, twin_args, keyword_only)
     FUZZ_COUNTS[f"{key[0]}.{key[1]}"] += 1
     assert type(error) is type(expected_error), (error, expected_error)
     if error is not None:

@@ -77,9 +77,7 @@ def test_set_num_threads():
 STEMS = ("batch_norm", "conv", "dropout", "layer_norm", "linear", "loss", "optim",
          "pool")
 FLAGS = dict(input_grad=True, weight_grad=True, bias_grad=True)  # every gradient asked for
-# What the ops layer holds around a kernel call (minigrad/ops/<family>.py)
-HELD_BY_THE_OPS = {("conv", "conv2d_forward"): kernels.blas_on_one_thread,
-                   ("conv", "conv2d_backward"): kernels.blas_on_one_thread}
+INPUT_GRAD = dict(input_grad=True)
 
 
 def public_kernels(module):
@@ -111,10 +109,10 @@ def kernel_calls(rng, dtype):
                                                           num_threads=2)
     no_input_grad = dict(input_grad=False, weight_grad=True, bias_grad=True)
     x, w, b = r(520, 784), r(300, 784), r(300)
-    activated = linear.linear_forward(x, w, b, "tanh")
+    activated = linear.linear_forward(x, w, b, "tanh", 0.01)
     logits, classes = r(256, 100) * 3, rng.integers(0, 100, 256)
     soft_targets = rng.dirichlet(np.ones(100), 256).astype(dtype)
-    _, probs = loss.cross_entropy_forward(logits, classes, None, -100, 0.1)
+    _, probs = loss.cross_entropy_forward(logits, classes, None, -100, 0.1, num_threads=1)
     flat, n = r(100_000), 100_000
     p, g, state = r(n), r(n), (np.abs(r(n)) for _ in range(4))
     s1, s2, s3, s4 = state
@@ -123,23 +121,24 @@ def kernel_calls(rng, dtype):
                                      (images, kernel, None, 2, 1, 2)],
         ("conv", "conv2d_backward"): [(r(*y.shape), images, cols, kernel, 1, 2, 1, FLAGS)],
         ("pool", "max_pool2d_forward"): [(images, 2, 2, 0), (images, 3, 2, 1)],
-        ("pool", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24))],
+        ("pool", "max_pool2d_backward"): [(r(*pooled.shape), argmax, (24, 24), INPUT_GRAD)],
         ("pool", "avg_pool2d_forward"): [(images, 3, 2, 1)],
-        ("pool", "avg_pool2d_backward"): [(r(24, 4, 12, 12), (24, 24), 3, 2, 1)],
+        ("pool", "avg_pool2d_backward"): [(r(24, 4, 12, 12), (24, 24), 3, 2, 1, INPUT_GRAD)],
         ("dropout", "alpha_coefficients"): [(0.3,)],
         ("dropout", "dropout_forward"): [(flat, 0.3, 7)],
         ("dropout", "alpha_dropout_forward"): [(flat, 0.3, 7)],
         ("dropout", "gaussian_dropout_forward"): [(flat, 0.3, 7)],
         ("dropout", "masked_scale"): [(flat, (flat > 0).astype(np.uint8), 1.5),
                                       (flat, r(n), 1.5)],
-        ("linear", "linear_forward"): [(x, w, b, act) for act in ("none", "relu", "sigmoid",
-                                                                  "tanh", "leaky_relu")],
-        ("linear", "linear_backward"): [(r(520, 300), x, w, activated, "tanh"),
-                                        (r(520, 300), x, w, None, "none")],
+        ("linear", "linear_forward"): [(x, w, b, act, 0.01) for act in ("none", "relu",
+                                                                        "sigmoid", "tanh",
+                                                                        "leaky_relu")],
+        ("linear", "linear_backward"): [(r(520, 300), x, w, activated, "tanh", 0.01, FLAGS),
+                                        (r(520, 300), x, w, None, "none", 0.01, FLAGS)],
         ("loss", "cross_entropy_forward"): [(logits, classes, None, -100, 0.1),
                                             (logits, soft_targets, np.abs(r(100)), -100, 0.0)],
         ("loss", "cross_entropy_backward"): [(np.abs(r(256)).astype(np.float64), probs, classes,
-                                              None, 3, 0.1)],
+                                              None, 3, 0.1, dict(input_grad=True))],
         ("loss", "bce_with_logits"): [(flat, (flat > 0).astype(dtype), np.abs(r(n)), np.abs(r(n)))],
         ("batch_norm", "batch_norm_stats"): [(channels,)],
         ("batch_norm", "batch_norm_apply"): [(channels, mean, var, gamma, beta, 1e-5)],
@@ -161,6 +160,16 @@ def kernel_calls(rng, dtype):
     }
 
 
+def held_by_the_ops(stem, name, dtype):
+    """What minigrad/ops/<family>.py holds around this kernel call: one BLAS thread around
+    conv2d's per-image gemms, float64_gemm_threads around float64 linear gemms."""
+    if stem == "conv" and name.startswith("conv2d"):
+        return kernels.blas_on_one_thread()
+    if stem == "linear" and dtype == np.float64:
+        return kernels.float64_gemm_threads()
+    return contextlib.nullcontext()
+
+
 def call_outputs(module, stem, name, arguments):
     """What a call produces: its results and, for in-place kernels, its array arguments after
     the call (run on copies, so every call sees the same inputs). The call is made as the ops
@@ -172,7 +181,8 @@ def call_outputs(module, stem, name, arguments):
     function = getattr(module, name)
     if "num_threads" in inspect.signature(function).parameters:
         keywords = dict(keywords, num_threads=mg.get_num_threads())
-    with HELD_BY_THE_OPS.get((stem, name), contextlib.nullcontext)():
+    dtype = next((a.dtype for a in copies if isinstance(a, np.ndarray)), None)
+    with held_by_the_ops(stem, name, dtype):
         result = function(*copies, **keywords)
     results = list(result) if isinstance(result, tuple) else [result]
     return results + [a for a in copies if isinstance(a, np.ndarray)]
@@ -209,13 +219,15 @@ def test_the_call_table_covers_every_public_kernel(rng):
 def test_the_baseline_and_the_x86_64_v3_builds_agree_bit_for_bit(rng, dtype):
     pytest.importorskip("minigrad._C.linear_v3", reason="no x86-64-v3 build here")
 
-    def build(suffix):
+    def build(module_name):
         def run(stem, name, arguments):
-            module = importlib.import_module(f"minigrad._C.{stem}{suffix}")
-            return call_outputs(module, stem, name, arguments)
+            return call_outputs(importlib.import_module(module_name(stem)), stem, name,
+                                arguments)
         return run
 
-    assert differing_calls(kernel_calls(rng, dtype), build(""), build("_v3")) == []
+    baseline = build(lambda stem: f"minigrad._C.{stem}")
+    x86_64_v3 = build(lambda stem: f"minigrad._C.{stem}_v3")
+    assert differing_calls(kernel_calls(rng, dtype), baseline, x86_64_v3) == []
 
 
 # What docs/determinism.md says differs across thread counts with the deterministic mode off

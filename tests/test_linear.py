@@ -15,6 +15,7 @@ compiled = pytest.importorskip(kernels.compiled_module_name("linear"),
                               reason="compiled kernels are not built")
 
 ACTIVATIONS = ["none", "relu", "leaky_relu", "sigmoid", "tanh"]
+ALL_GRADS = dict(input_grad=True, weight_grad=True, bias_grad=True)
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 
 
@@ -33,8 +34,8 @@ def inputs(rng, n=7, k=5, m=4, dtype=np.float32):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_forward_matches_twin_and_plain_numpy(rng, activation, dtype):
     x, w, b = inputs(rng, dtype=dtype)
-    out = compiled.linear_forward(x, w, b, activation)
-    np.testing.assert_allclose(out, twin.linear_forward(x, w, b, activation), **TOL[dtype])
+    out = compiled.linear_forward(x, w, b, activation, 0.01)
+    np.testing.assert_allclose(out, twin.linear_forward(x, w, b, activation, 0.01), **TOL[dtype])
     np.testing.assert_allclose(out, plain_numpy(x, w, b, activation), rtol=1e-5, atol=1e-5)
     assert out.dtype == dtype
 
@@ -43,19 +44,19 @@ def test_forward_matches_twin_and_plain_numpy(rng, activation, dtype):
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_backward_matches_twin(rng, activation, dtype):
     x, w, b = inputs(rng, dtype=dtype)
-    y = compiled.linear_forward(x, w, b, activation)
+    y = compiled.linear_forward(x, w, b, activation, 0.01)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    got = compiled.linear_backward(gy, x, w, y, activation)
-    expected = twin.linear_backward(gy, x, w, y, activation)
+    got = compiled.linear_backward(gy, x, w, y, activation, 0.01, **ALL_GRADS)
+    expected = twin.linear_backward(gy, x, w, y, activation, 0.01, **ALL_GRADS)
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, **TOL[dtype])
 
 
 def test_only_requested_gradients_are_computed(rng):
     x, w, b = inputs(rng)
-    y = compiled.linear_forward(x, w, b, "relu")
+    y = compiled.linear_forward(x, w, b, "relu", 0.01)
     gx, gw, gb = compiled.linear_backward(np.ones_like(y), x, w, y, "relu", 0.01,
-                                          False, True, False)
+                                          input_grad=False, weight_grad=True, bias_grad=False)
     assert gx is None and gb is None and gw.shape == w.shape
 
 
@@ -66,20 +67,23 @@ def test_non_contiguous_inputs_give_the_same_results(rng):
     b_strided = np.repeat(b, 2)[::2]                        # sliced with a step
     gy = rng.standard_normal((8, 4)).astype(np.float32)
     gy_broadcast = np.broadcast_to(gy[:1], gy.shape)        # zero stride
-    y = compiled.linear_forward(x, w, b, "tanh")
-    np.testing.assert_array_equal(compiled.linear_forward(x_strided, w_view, b_strided, "tanh"), y)
-    for a, e in zip(compiled.linear_backward(gy_broadcast, x_strided, w_view, y, "tanh"),
-                    compiled.linear_backward(np.ascontiguousarray(gy_broadcast), x, w, y, "tanh")):
+    y = compiled.linear_forward(x, w, b, "tanh", 0.01)
+    np.testing.assert_array_equal(
+        compiled.linear_forward(x_strided, w_view, b_strided, "tanh", 0.01), y)
+    for a, e in zip(compiled.linear_backward(gy_broadcast, x_strided, w_view, y, "tanh", 0.01,
+                                             **ALL_GRADS),
+                    compiled.linear_backward(np.ascontiguousarray(gy_broadcast), x, w, y, "tanh",
+                                             0.01, **ALL_GRADS)):
         np.testing.assert_array_equal(a, e)
 
 
 def test_inputs_are_not_mutated(rng):
     x, w, b = inputs(rng)
     copies = [a.copy() for a in (x, w, b)]
-    y = compiled.linear_forward(x, w, b, "sigmoid")
+    y = compiled.linear_forward(x, w, b, "sigmoid", 0.01)
     gy = np.ones_like(y)
     saved = [y.copy(), gy.copy()]
-    compiled.linear_backward(gy, x, w, y, "sigmoid")
+    compiled.linear_backward(gy, x, w, y, "sigmoid", 0.01, **ALL_GRADS)
     for a, c in zip((x, w, b, y, gy), copies + saved):
         np.testing.assert_array_equal(a, c)
 
@@ -87,10 +91,11 @@ def test_inputs_are_not_mutated(rng):
 @pytest.mark.parametrize("n, k, m", [(0, 3, 2), (3, 0, 2), (3, 2, 0), (0, 0, 0)])
 def test_empty_sizes(n, k, m):
     x, w, b = np.ones((n, k), np.float32), np.ones((m, k), np.float32), np.ones(m, np.float32)
-    y = compiled.linear_forward(x, w, b, "relu")
-    np.testing.assert_array_equal(y, twin.linear_forward(x, w, b, "relu"))
-    got = compiled.linear_backward(np.ones((n, m), np.float32), x, w, y, "relu")
-    for g, e in zip(got, twin.linear_backward(np.ones((n, m), np.float32), x, w, y, "relu")):
+    y = compiled.linear_forward(x, w, b, "relu", 0.01)
+    np.testing.assert_array_equal(y, twin.linear_forward(x, w, b, "relu", 0.01))
+    gy = np.ones((n, m), np.float32)
+    got = compiled.linear_backward(gy, x, w, y, "relu", 0.01, **ALL_GRADS)
+    for g, e in zip(got, twin.linear_backward(gy, x, w, y, "relu", 0.01, **ALL_GRADS)):
         np.testing.assert_array_equal(g, e)
 
 
@@ -98,7 +103,7 @@ def test_nan_propagates(rng):
     x, w, b = inputs(rng)
     x[0, 0] = np.nan
     for activation in ACTIVATIONS:
-        assert np.isnan(compiled.linear_forward(x, w, b, activation)[0]).all()
+        assert np.isnan(compiled.linear_forward(x, w, b, activation, 0.01)[0]).all()
 
 
 BAD_INPUTS = [
@@ -126,7 +131,7 @@ def test_backward_checks_grad_output_shape():
     x, w = np.ones((2, 3)), np.ones((4, 3))
     for module in (compiled, twin):
         with pytest.raises(ValueError, match=r"grad_output has shape \(2, 5\), expected \(2, 4\)"):
-            module.linear_backward(np.ones((2, 5)), x, w)
+            module.linear_backward(np.ones((2, 5)), x, w, None, "none", 0.01, **ALL_GRADS)
 
 
 @settings(max_examples=60, deadline=None)
@@ -144,12 +149,12 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(
     w = array((k, m)).T if transpose else array((m, k))
     b = array((data.draw(st.integers(max(m - 1, 0), m + 1)),)) if use_bias else None
     try:
-        expected = twin.linear_forward(x, w, b, activation)
+        expected = twin.linear_forward(x, w, b, activation, 0.01)
     except (TypeError, ValueError) as error:
         with pytest.raises(type(error)):
-            compiled.linear_forward(x, w, b, activation)
+            compiled.linear_forward(x, w, b, activation, 0.01)
         return
-    np.testing.assert_allclose(compiled.linear_forward(x, w, b, activation), expected,
+    np.testing.assert_allclose(compiled.linear_forward(x, w, b, activation, 0.01), expected,
                                **TOL[np.dtype(dtype).type])
 
 
@@ -158,8 +163,9 @@ def test_thread_count_does_not_change_results(rng):
     results = []
     for threads in (1, 2):
         mg.set_num_threads(threads)
-        y = compiled.linear_forward(x, w, b, "relu")
-        results.append((y, *compiled.linear_backward(np.ones_like(y), x, w, y, "relu")))
+        y = compiled.linear_forward(x, w, b, "relu", 0.01)
+        results.append((y, *compiled.linear_backward(np.ones_like(y), x, w, y, "relu", 0.01,
+                                                     **ALL_GRADS)))
     mg.set_num_threads(2)
     for a, b_ in zip(*results):
         np.testing.assert_allclose(a, b_, rtol=1e-6, atol=1e-6)  # BLAS may split sums by thread
@@ -220,8 +226,8 @@ def test_relu_passes_nan_forward_and_the_gradient_at_a_nan_output_as_pytorch(ker
     torch = pytest.importorskip("torch")
     x = np.array([[np.nan, 1.0], [-1.0, 2.0]])
     weight, gy = np.eye(2), np.full((2, 2), 3.0)
-    y = kernel.linear_forward(x, weight, None, "relu")
-    gx, _, _ = kernel.linear_backward(gy, x, weight, y, "relu")
+    y = kernel.linear_forward(x, weight, None, "relu", 0.01)
+    gx, _, _ = kernel.linear_backward(gy, x, weight, y, "relu", 0.01, **ALL_GRADS)
     xt = torch.tensor(x, requires_grad=True)
     yt = torch.relu(xt @ torch.tensor(weight).T)
     yt.backward(torch.tensor(gy))

@@ -15,6 +15,8 @@ compiled = pytest.importorskip(kernels.compiled_module_name("loss"),
                               reason="compiled kernels are not built")
 
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
+THREADS = dict(num_threads=2)  # the OpenMP team the ops would pass on a two-core machine
+BACKWARD = dict(input_grad=True, **THREADS)
 
 
 def problem(rng, rows=6, classes=5, dtype=np.float64):
@@ -37,9 +39,9 @@ def test_kernel_matches_twin(rng, dtype, kind, weighted, smoothing):
     grad_losses = rng.standard_normal(300)
     results = []
     for module in (compiled, twin):
-        losses, p = module.cross_entropy_forward(x, target, weight, -100, smoothing)
-        results.append((losses, p, module.cross_entropy_backward(grad_losses, p, target, weight,
-                                                                 -100, smoothing)))
+        losses, p = module.cross_entropy_forward(x, target, weight, -100, smoothing, **THREADS)
+        results.append((losses, p, *module.cross_entropy_backward(grad_losses, p, target, weight,
+                                                                  -100, smoothing, **BACKWARD)))
     for a, e in zip(*results):
         np.testing.assert_allclose(a, e, **TOL[dtype])
 
@@ -170,8 +172,8 @@ def test_inputs_are_not_mutated(rng):
     x, target, probs, weight = problem(rng)
     copies = [a.copy() for a in (x, target, probs, weight)]
     for t in (target, probs):
-        _, p = compiled.cross_entropy_forward(x, t, weight, -100, 0.1)
-        compiled.cross_entropy_backward(np.ones(6), p, t, weight, -100, 0.1)
+        _, p = compiled.cross_entropy_forward(x, t, weight, -100, 0.1, **THREADS)
+        compiled.cross_entropy_backward(np.ones(6), p, t, weight, -100, 0.1, **BACKWARD)
     for a, c in zip((x, target, probs, weight), copies):
         np.testing.assert_array_equal(a, c)
 
@@ -180,11 +182,10 @@ def test_results_do_not_depend_on_the_thread_count(rng):
     x, target, probs, weight = problem(rng, rows=256, classes=300, dtype=np.float32)
     runs = []
     for threads in (1, 2):
-        mg.set_num_threads(threads)
-        losses, p = compiled.cross_entropy_forward(x, target, weight, -100, 0.1)
-        runs.append((losses, p, compiled.cross_entropy_backward(np.ones(256), p, target, weight,
-                                                                -100, 0.1)))
-    mg.set_num_threads(2)
+        losses, p = compiled.cross_entropy_forward(x, target, weight, -100, 0.1,
+                                                   num_threads=threads)
+        runs.append((losses, p, *compiled.cross_entropy_backward(
+            np.ones(256), p, target, weight, -100, 0.1, input_grad=True, num_threads=threads)))
     for a, e in zip(*runs):
         np.testing.assert_array_equal(a, e)
 
@@ -206,9 +207,9 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(rows, classes,
     weight = np.abs(array((classes,))) if weighted else None
 
     def run(module):
-        losses, p = module.cross_entropy_forward(x, target, weight, -100, 0.1)
-        return losses, p, module.cross_entropy_backward(np.ones(rows), p, target, weight, -100,
-                                                        0.1)
+        losses, p = module.cross_entropy_forward(x, target, weight, -100, 0.1, **THREADS)
+        return (losses, p, *module.cross_entropy_backward(np.ones(rows), p, target, weight, -100,
+                                                          0.1, **BACKWARD))
 
     try:
         expected = run(twin)
@@ -251,13 +252,14 @@ def test_bce_with_logits_matches_pytorch_and_stays_finite(reduction, weighted):
 def test_missing_grad_losses_raise_a_type_error(kernel, rng):
     # the compiled kernel used to read them through a NULL pointer
     _, probs = kernel.cross_entropy_forward(rng.standard_normal((3, 4)), np.array([0, 1, 2]),
-                                            None, -100, 0.0)
+                                            None, -100, 0.0, **THREADS)
     with pytest.raises(TypeError, match="grad_losses must be a numpy.ndarray, got NoneType"):
-        kernel.cross_entropy_backward(None, probs, np.array([0, 1, 2]), None, -100, 0.0)
+        kernel.cross_entropy_backward(None, probs, np.array([0, 1, 2]), None, -100, 0.0,
+                                      **BACKWARD)
 
 
 @pytest.mark.parametrize("kernel", [compiled, twin])
 def test_float_class_labels_given_to_the_kernel_get_pytorchs_meaning(kernel):
     with pytest.raises(RuntimeError, match=r"expected a Long \(integer\) array of class indices, "
                                         r"got float64 of shape \(3,\)"):
-        kernel.cross_entropy_forward(np.zeros((3, 4)), np.zeros(3), None, -100, 0.0)
+        kernel.cross_entropy_forward(np.zeros((3, 4)), np.zeros(3), None, -100, 0.0, **THREADS)

@@ -61,8 +61,8 @@ def conv2d_forward(x, weight, bias, stride, padding, dilation, *, num_threads) -
     return y.reshape(x.shape[0], weight.shape[0], *out_size), cols
 
 
-def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, *, input_grad,
-                    weight_grad, bias_grad, num_threads) -> tuple:
+def conv2d_backward(grad_output, x, cols, weight, stride, padding, dilation, *, input_grad: bool,
+                    weight_grad: bool, bias_grad: bool, num_threads) -> tuple:
     """(grad_input, grad_weight, grad_bias), each None when its flag does not ask for it."""
     grad_output, x, cols, weight, geometry, input_grad, weight_grad, bias_grad, _ = \
         conv2d_backward_arguments(grad_output, x, cols, weight, stride, padding, dilation,

@@ -33,9 +33,10 @@ def _activation_grad(gy: np.ndarray, y: np.ndarray, activation: str,
     return gy
 
 
-def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None,
-                   activation: str = "none", negative_slope: float = 0.01) -> np.ndarray:
-    """act(x @ weight.T + bias) for x (N, in), weight (out, in), bias (out,) or None."""
+def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, activation: str,
+                   negative_slope: float) -> np.ndarray:
+    """act(x @ weight.T + bias) for x (N, in), weight (out, in), bias (out,) or None;
+    activation one of "none", "relu", "leaky_relu", "sigmoid", "tanh"."""
     x, weight, bias, _, negative_slope = linear_forward_arguments(x, weight, bias, activation,
                                                                  negative_slope)
     z = x @ weight.T
@@ -45,10 +46,10 @@ def linear_forward(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
 
 
 def linear_backward(grad_output: np.ndarray, x: np.ndarray, weight: np.ndarray,
-                    output: np.ndarray | None = None, activation: str = "none",
-                    negative_slope: float = 0.01, input_grad: bool = True,
-                    weight_grad: bool = True, bias_grad: bool = True) -> tuple:
-    """(grad_input, grad_weight, grad_bias); each is None when not requested."""
+                    output: np.ndarray | None, activation: str, negative_slope: float, *,
+                    input_grad: bool, weight_grad: bool, bias_grad: bool) -> tuple:
+    """(grad_input, grad_weight, grad_bias); each is None when not requested. output is the
+    forward's result y, read for the activation's derivative (None: no activation)."""
     grad_output, x, weight, output, _, negative_slope, input_grad, weight_grad, bias_grad = \
         linear_backward_arguments(grad_output, x, weight, output, activation, negative_slope,
                                   input_grad, weight_grad, bias_grad)

@@ -20,11 +20,12 @@ def _smoothed(target: np.ndarray, classes: int, label_smoothing: float) -> np.nd
 
 
 def cross_entropy_forward(logits: np.ndarray, target: np.ndarray, weight: np.ndarray | None,
-                          ignore_index: int, label_smoothing: float) -> tuple:
+                          ignore_index: int, label_smoothing: float, *,
+                          num_threads: int) -> tuple:
     """(losses, probs): each row's loss in float64 (N,), and softmax(logits) (N, C) in the
-    logits' dtype, kept for backward."""
-    logits, target, w, ignore_index, label_smoothing = cross_entropy_arguments(
-        logits, target, weight, ignore_index, label_smoothing)
+    logits' dtype, kept for backward. num_threads is checked and unused (NumPy's threads)."""
+    logits, target, w, ignore_index, label_smoothing, _ = cross_entropy_arguments(
+        logits, target, weight, ignore_index, label_smoothing, num_threads)
     x = logits.astype(np.float64)
     rows, classes = x.shape
     if rows == 0 or classes == 0:
@@ -45,14 +46,17 @@ def cross_entropy_forward(logits: np.ndarray, target: np.ndarray, weight: np.nda
 
 
 def cross_entropy_backward(grad_losses: np.ndarray, probs: np.ndarray, target: np.ndarray,
-                           weight: np.ndarray | None, ignore_index: int,
-                           label_smoothing: float) -> np.ndarray:
-    """d(sum_i grad_losses_i loss_i) / d logits, (N, C) in the probabilities' dtype."""
-    grad_losses, probs, target, w, ignore_index, label_smoothing = \
+                           weight: np.ndarray | None, ignore_index: int, label_smoothing: float,
+                           *, input_grad: bool, num_threads: int) -> tuple:
+    """(grad_input,): d(sum_i grad_losses_i loss_i) / d logits, (N, C) in the probabilities'
+    dtype, or None when input_grad is False. num_threads is checked and unused (NumPy's)."""
+    grad_losses, probs, target, w, ignore_index, label_smoothing, input_grad, _ = \
         cross_entropy_backward_arguments(grad_losses, probs, target, weight, ignore_index,
-                                         label_smoothing)
+                                         label_smoothing, input_grad, num_threads)
+    if not input_grad:
+        return (None,)
     if probs.size == 0:
-        return np.empty_like(probs)
+        return (np.empty_like(probs),)
     p = probs.astype(np.float64)
     rows, classes = p.shape
     if target.ndim == 2:
@@ -65,7 +69,7 @@ def cross_entropy_backward(grad_losses: np.ndarray, probs: np.ndarray, target: n
         grad = p * (w_t + label_smoothing * w.sum() / classes) - label_smoothing * w / classes
         grad[np.arange(rows), t] -= w_t[:, 0]
         grad[~kept] = 0
-    return (grad * grad_losses[:, None]).astype(probs.dtype)
+    return ((grad * grad_losses[:, None]).astype(probs.dtype),)
 
 
 def bce_with_logits(x: np.ndarray, y: np.ndarray, weight: np.ndarray | None,

@@ -36,10 +36,14 @@ def max_pool2d_forward(x, kernel_size, stride, padding, *, num_threads) -> tuple
     return y, argmax
 
 
-def max_pool2d_backward(grad_output, argmax, input_size, *, num_threads) -> np.ndarray:
-    """gx: each window's gradient added at the index its maximum came from."""
-    grad_output, argmax, (h, w), _ = max_pool2d_backward_arguments(grad_output, argmax,
-                                                                   input_size, num_threads)
+def max_pool2d_backward(grad_output, argmax, input_size, *, input_grad: bool,
+                        num_threads) -> np.ndarray | None:
+    """gx: each window's gradient added at the index its maximum came from (None unless
+    input_grad)."""
+    grad_output, argmax, (h, w), input_grad, _ = max_pool2d_backward_arguments(
+        grad_output, argmax, input_size, input_grad, num_threads)
+    if not input_grad:
+        return None
     n, c = grad_output.shape[:2]
     grad = np.zeros((n * c, h * w), grad_output.dtype)
     planes = np.repeat(np.arange(n * c), grad_output.shape[2] * grad_output.shape[3])
@@ -58,11 +62,14 @@ def avg_pool2d_forward(x, kernel_size, stride, padding, *, num_threads) -> np.nd
 
 
 def avg_pool2d_backward(grad_output, input_size, kernel_size, stride, padding, *,
-                        num_threads) -> np.ndarray:
-    """gx: each window's gradient spread evenly over its kh*kw positions."""
-    grad_output, input_size, kernel, stride, padding, out_size, _ = \
+                        input_grad: bool, num_threads) -> np.ndarray | None:
+    """gx: each window's gradient spread evenly over its kh*kw positions (None unless
+    input_grad)."""
+    grad_output, input_size, kernel, stride, padding, out_size, input_grad, _ = \
         avg_pool2d_backward_arguments(grad_output, input_size, kernel_size, stride, padding,
-                                      num_threads)
+                                      input_grad, num_threads)
+    if not input_grad:
+        return None
     n, c = grad_output.shape[:2]
     (h, w), (ph, pw) = input_size, padding
     grad = np.zeros((n, c, h + 2 * ph, w + 2 * pw))

@@ -6,9 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from . import channel_vector, float_array, gradient_flags, integer, pair
+from . import channel_vector, float_array, gradient_flags, pair, thread_count
 
-THREADS_RANGE = (1, 2 ** 31)  # an OpenMP team: at least one thread, a C int
 
 
 def window_output_size(input_size: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -21,11 +20,6 @@ def window_output_size(input_size: tuple, kernel: tuple, stride: tuple, padding:
                          f"{kernel} with stride {stride}, padding {padding}, dilation {dilation} "
                          f"(output size would be {out})")
     return out
-
-
-def thread_count(num_threads: Any) -> int:
-    """The OpenMP thread count a kernel's caller gives it."""
-    return integer("num_threads", num_threads, *THREADS_RANGE)
 
 
 def conv2d_inputs(x: Any, weight: Any, bias: Any) -> tuple:

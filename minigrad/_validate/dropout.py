@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from . import array_of_shape, float_array, integer, real
+from . import array_of_shape, float_array, integer, real, thread_count
 
 
 def dropout_probability(p: Any, upper_open: bool = False) -> float:
@@ -21,18 +21,20 @@ def dropout_probability(p: Any, upper_open: bool = False) -> float:
     return float(p)
 
 
-def dropout_arguments(x: Any, p: Any, seed: Any) -> tuple:
-    """(x, p, seed) of a dropout forward: x flat (n,), p in [0, 1), seed a uint64."""
+def dropout_arguments(x: Any, p: Any, seed: Any, num_threads: Any) -> tuple:
+    """(x, p, seed, num_threads) of a dropout forward: x flat (n,), p in [0, 1), seed a uint64,
+    num_threads an int >= 1."""
     return (float_array("input", x, 1), dropout_probability(p, upper_open=True),
-            integer("seed", seed, 0, 2 ** 64))
+            integer("seed", seed, 0, 2 ** 64), thread_count(num_threads))
 
 
-def masked_scale_arguments(grad_output: Any, mask: Any, scale: Any) -> tuple:
-    """grad_output (n,); mask (n,) keep flags (uint8) or noise of grad_output's dtype; scale."""
+def masked_scale_arguments(grad_output: Any, mask: Any, scale: Any, num_threads: Any) -> tuple:
+    """grad_output (n,); mask (n,) keep flags (uint8) or noise of grad_output's dtype; scale;
+    num_threads an int >= 1."""
     grad_output = float_array("grad_output", grad_output, 1)
     mask = array_of_shape("mask", mask, grad_output.shape)
     if mask.dtype == np.uint8:
         mask = np.ascontiguousarray(mask)
     else:
         mask = float_array("mask", mask, 1, grad_output.dtype)
-    return grad_output, mask, real("scale", scale)
+    return grad_output, mask, real("scale", scale), thread_count(num_threads)

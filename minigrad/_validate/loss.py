@@ -5,7 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from . import INT64_RANGE, channel_vector, float_array, integer, real, vector
+from . import (INT64_RANGE, channel_vector, flag, float_array, integer, real, thread_count,
+               vector)
 
 
 def class_targets(target: Any, rows: int, classes: int, ignore_index: int) -> np.ndarray:
@@ -49,10 +50,10 @@ def loss_targets(target: Any, logits: np.ndarray, ignore_index: int) -> np.ndarr
 
 
 def cross_entropy_arguments(logits: Any, target: Any, weight: Any, ignore_index: Any,
-                            label_smoothing: Any) -> tuple:
-    """(logits, target, weight, ignore_index, label_smoothing): logits (N, C); target class
-    indices (N,) or probabilities (N, C); weight float64 (C,) (ones for None); ignore_index an
-    int64; label_smoothing in [0, 1]."""
+                            label_smoothing: Any, num_threads: Any) -> tuple:
+    """(logits, target, weight, ignore_index, label_smoothing, num_threads): logits (N, C);
+    target class indices (N,) or probabilities (N, C); weight float64 (C,) (ones for None);
+    ignore_index an int64; label_smoothing in [0, 1]; num_threads an int >= 1."""
     logits = float_array("input", logits, 2)
     ignore_index = integer("ignore_index", ignore_index, *INT64_RANGE)
     label_smoothing = real("label_smoothing", label_smoothing)
@@ -61,16 +62,19 @@ def cross_entropy_arguments(logits: Any, target: Any, weight: Any, ignore_index:
     target = loss_targets(target, logits, ignore_index)
     weight = channel_vector("weight", weight, logits.shape[1], logits.dtype)
     weight = np.ones(logits.shape[1]) if weight is None else weight.astype(np.float64)
-    return logits, target, weight, ignore_index, label_smoothing
+    return logits, target, weight, ignore_index, label_smoothing, thread_count(num_threads)
 
 
 def cross_entropy_backward_arguments(grad_losses: Any, probs: Any, target: Any, weight: Any,
-                                     ignore_index: Any, label_smoothing: Any) -> tuple:
-    """grad_losses float64 (N,), then as cross_entropy_arguments with probs for the logits."""
-    probs, target, weight, ignore_index, label_smoothing = cross_entropy_arguments(
-        probs, target, weight, ignore_index, label_smoothing)
+                                     ignore_index: Any, label_smoothing: Any, input_grad: Any,
+                                     num_threads: Any) -> tuple:
+    """grad_losses float64 (N,), then as cross_entropy_arguments with probs for the logits,
+    input_grad (a bool) before num_threads."""
+    probs, target, weight, ignore_index, label_smoothing, num_threads = cross_entropy_arguments(
+        probs, target, weight, ignore_index, label_smoothing, num_threads)
     grad_losses = vector("grad_losses", grad_losses, probs.shape[0], np.float64)
-    return grad_losses, probs, target, weight, ignore_index, label_smoothing
+    return (grad_losses, probs, target, weight, ignore_index, label_smoothing,
+            flag("input_grad", input_grad), num_threads)
 
 
 def bce_inputs(x: Any, y: Any, weight: Any, pos_weight: Any) -> tuple:

@@ -11,10 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from . import FLOAT_DTYPES, flag, integer, real, writeable_vector
+from . import FLOAT_DTYPES, flag, real, thread_count, writeable_vector
 
 UNUSED = object()  # an optimizer state array that the update's options do not read
-MAX_THREADS = 2 ** 31  # num_threads must fit OpenMP's int
 
 
 def _optimizer_array(name: str, array: Any, param: np.ndarray, written: bool) -> None:
@@ -58,10 +57,6 @@ def optimizer_arrays(param: Any, grad: Any, **states: Any) -> None:
                                  f"not read what it writes)")
 
 
-def _thread_count(num_threads: Any) -> int:
-    return integer("num_threads", num_threads, 1, MAX_THREADS)
-
-
 def _step_count(step: Any) -> float:
     """The step count t >= 1 of a bias-corrected or decayed update (1 - beta^t must not be 0)."""
     step = real("step", step)
@@ -80,7 +75,7 @@ def sgd_step_arguments(param: Any, grad: Any, momentum_buffer: Any, lr: Any, mom
     optimizer_arrays(param, grad, momentum_buffer=buffer)
     return (param, grad, buffer, real("lr", lr), momentum, real("dampening", dampening),
             real("weight_decay", weight_decay), flag("nesterov", nesterov),
-            flag("maximize", maximize), flag("new_buffer", new_buffer), _thread_count(num_threads))
+            flag("maximize", maximize), flag("new_buffer", new_buffer), thread_count(num_threads))
 
 
 def adam_step_arguments(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
@@ -95,7 +90,7 @@ def adam_step_arguments(param: Any, grad: Any, exp_avg: Any, exp_avg_sq: Any,
     return (param, grad, exp_avg, exp_avg_sq, maximum, _step_count(step), real("lr", lr),
             real("beta1", beta1), real("beta2", beta2), real("eps", eps),
             real("weight_decay", weight_decay), amsgrad, flag("maximize", maximize),
-            flag("decoupled", decoupled), _thread_count(num_threads))
+            flag("decoupled", decoupled), thread_count(num_threads))
 
 
 def rmsprop_step_arguments(param: Any, grad: Any, square_avg: Any, grad_avg: Any,
@@ -110,7 +105,7 @@ def rmsprop_step_arguments(param: Any, grad: Any, square_avg: Any, grad_avg: Any
                      momentum_buffer=buffer)
     return (param, grad, square_avg, average, buffer, real("lr", lr), real("alpha", alpha),
             real("eps", eps), real("weight_decay", weight_decay), momentum, centered,
-            flag("maximize", maximize), _thread_count(num_threads))
+            flag("maximize", maximize), thread_count(num_threads))
 
 
 def adagrad_step_arguments(param: Any, grad: Any, state_sum: Any, step: Any, lr: Any,
@@ -119,7 +114,7 @@ def adagrad_step_arguments(param: Any, grad: Any, state_sum: Any, step: Any, lr:
     optimizer_arrays(param, grad, state_sum=state_sum)
     return (param, grad, state_sum, _step_count(step), real("lr", lr),
             real("lr_decay", lr_decay), real("eps", eps), real("weight_decay", weight_decay),
-            flag("maximize", maximize), _thread_count(num_threads))
+            flag("maximize", maximize), thread_count(num_threads))
 
 
 def adadelta_step_arguments(param: Any, grad: Any, square_avg: Any, acc_delta: Any, lr: Any,
@@ -128,7 +123,7 @@ def adadelta_step_arguments(param: Any, grad: Any, square_avg: Any, acc_delta: A
     optimizer_arrays(param, grad, square_avg=square_avg, acc_delta=acc_delta)
     return (param, grad, square_avg, acc_delta, real("lr", lr), real("rho", rho),
             real("eps", eps), real("weight_decay", weight_decay), flag("maximize", maximize),
-            _thread_count(num_threads))
+            thread_count(num_threads))
 
 
 def zero_fill_arguments(array: Any) -> np.ndarray:

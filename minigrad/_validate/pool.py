@@ -5,8 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from . import array_of_shape, float_array, pair
-from .conv import thread_count, window_output_size
+from . import array_of_shape, flag, float_array, pair, thread_count
+from .conv import window_output_size
 
 
 def pool_geometry(input_size: tuple, kernel_size: Any, stride: Any, padding: Any) -> tuple:
@@ -32,9 +32,9 @@ def pool_arguments(x: Any, kernel_size: Any, stride: Any, padding: Any,
 
 
 def max_pool2d_backward_arguments(grad_output: Any, argmax: Any, input_size: Any,
-                                  num_threads: Any) -> tuple:
+                                  input_grad: Any, num_threads: Any) -> tuple:
     """grad_output (N, C, OH, OW); argmax integer indices of its shape, each in [0, H*W) of
-    input_size (H, W): (grad_output, argmax as int64, input_size, num_threads)."""
+    input_size (H, W): (grad_output, argmax as int64, input_size, input_grad, num_threads)."""
     grad_output = float_array("grad_output", grad_output, 4)
     argmax = array_of_shape("argmax", argmax, grad_output.shape)
     if argmax.dtype.kind not in "iu":
@@ -42,12 +42,15 @@ def max_pool2d_backward_arguments(grad_output: Any, argmax: Any, input_size: Any
     h, w = pair("input_size", input_size, 0)
     if argmax.size and (argmax.min() < 0 or argmax.max() >= h * w):
         raise ValueError(f"argmax holds indices outside the {h}x{w} input plane")
-    return grad_output, np.ascontiguousarray(argmax, np.int64), (h, w), thread_count(num_threads)
+    return (grad_output, np.ascontiguousarray(argmax, np.int64), (h, w),
+            flag("input_grad", input_grad), thread_count(num_threads))
 
 
 def avg_pool2d_backward_arguments(grad_output: Any, input_size: Any, kernel_size: Any,
-                                  stride: Any, padding: Any, num_threads: Any) -> tuple:
-    """(grad_output, input_size, kernel, stride, padding, out_size, num_threads): grad_output
+                                  stride: Any, padding: Any, input_grad: Any,
+                                  num_threads: Any) -> tuple:
+    """(grad_output, input_size, kernel, stride, padding, out_size, input_grad, num_threads):
+    grad_output
     (N, C, OH, OW) with (OH, OW) the pooling's output size over input_size (H, W)."""
     grad_output = float_array("grad_output", grad_output, 4)
     input_size = pair("input_size", input_size, 0)
@@ -56,4 +59,4 @@ def avg_pool2d_backward_arguments(grad_output: Any, input_size: Any, kernel_size
         raise ValueError(f"grad_output has spatial size {grad_output.shape[2:]}, expected "
                          f"{out_size}")
     return (grad_output, input_size, kernel, stride, padding, out_size,
-            thread_count(num_threads))
+            flag("input_grad", input_grad), thread_count(num_threads))

@@ -60,7 +60,7 @@ class MaxPool2d(Function):
     def backward(ctx, gy):
         (argmax,) = ctx.saved_tensors
         return kernels.load("pool", gy.dtype).max_pool2d_backward(
-            gy, argmax, ctx.input_size, num_threads=kernels.get_num_threads())
+            gy, argmax, ctx.input_size, input_grad=True, num_threads=kernels.get_num_threads())
 
 
 class AvgPool2d(Function):
@@ -73,7 +73,8 @@ class AvgPool2d(Function):
     @staticmethod
     def backward(ctx, gy):
         return kernels.load("pool", gy.dtype).avg_pool2d_backward(
-            gy, ctx.input_size, *ctx.window, num_threads=kernels.get_num_threads())
+            gy, ctx.input_size, *ctx.window, input_grad=True,
+            num_threads=kernels.get_num_threads())
 
 
 def _batched(name: str, input: Tensor) -> tuple[Tensor, bool]:

@@ -23,7 +23,8 @@ class Dropout(Function):
     @staticmethod
     def forward(ctx, x, p, seed, kind):
         kernel = kernels.load("dropout", x.dtype)
-        y, mask = getattr(kernel, kind + "_forward")(x.reshape(-1), p, seed)
+        y, mask = getattr(kernel, kind + "_forward")(x.reshape(-1), p, seed,
+                                                     num_threads=kernels.get_num_threads())
         scale = {"dropout": 1 / (1 - p), "gaussian_dropout": 1.0}.get(kind)
         ctx.scale = kernel.alpha_coefficients(p)[0] if scale is None else scale
         ctx.save_for_backward(mask)
@@ -33,8 +34,9 @@ class Dropout(Function):
     def backward(ctx, gy):
         (mask,) = ctx.saved_tensors
         kernel = kernels.load("dropout", gy.dtype)
-        return kernel.masked_scale(gy.reshape(-1), mask, ctx.scale).reshape(gy.shape), None, \
-            None, None
+        gx = kernel.masked_scale(gy.reshape(-1), mask, ctx.scale,
+                                 num_threads=kernels.get_num_threads())
+        return gx.reshape(gy.shape), None, None, None
 
 
 def _apply(kind: str, input: Tensor, p: float, training: bool) -> Tensor:

@@ -44,6 +44,17 @@ class Matmul(Function):
         return ga, gb
 
 
+def _gemm_call(kernel_function: Any, dtype: np.dtype, *args: Any, **kwargs: Any) -> Any:
+    """kernel_function(*args, **kwargs), a linear kernel whose float64 gemms run under
+    kernels.float64_gemm_threads(): on one BLAS thread in deterministic mode, because OpenBLAS's
+    threaded float64 gemm gives bits that depend on the thread count (float32 ones do not:
+    csrc/_blas.pxd), so float32 calls go straight through."""
+    if dtype != np.float64:
+        return kernel_function(*args, **kwargs)
+    with kernels.float64_gemm_threads():
+        return kernel_function(*args, **kwargs)
+
+
 class Linear(Function):
     """y = act(x W^T + b) over the last dim of x; see the kernel for the fused passes."""
 
@@ -51,8 +62,8 @@ class Linear(Function):
     def forward(ctx, x, weight, bias=None, activation="none", negative_slope=0.01):
         batched = x.ndim != 2  # (*, in) is run as (N, in) and shaped back
         x2 = x.reshape(-1, x.shape[-1]) if batched else x
-        y = kernels.load("linear", x.dtype).linear_forward(x2, weight, bias, activation,
-                                                          negative_slope)
+        y = _gemm_call(kernels.load("linear", x.dtype).linear_forward, x.dtype, x2, weight, bias,
+                       activation, negative_slope)
         ctx.save_for_backward(x2, weight, y if activation != "none" else None)
         ctx.x_shape = x.shape if batched else None
         ctx.activation, ctx.negative_slope = activation, negative_slope
@@ -63,9 +74,11 @@ class Linear(Function):
         x2, weight, y = ctx.saved_tensors
         batched = ctx.x_shape is not None
         wants = ctx.needs_input_grad
-        gx, gw, gb = kernels.load("linear", x2.dtype).linear_backward(
+        gx, gw, gb = _gemm_call(
+            kernels.load("linear", x2.dtype).linear_backward, x2.dtype,
             gy.reshape(-1, weight.shape[0]) if batched else gy, x2, weight, y, ctx.activation,
-            ctx.negative_slope, wants[0], wants[1], len(wants) > 2 and wants[2])
+            ctx.negative_slope, input_grad=wants[0], weight_grad=wants[1],
+            bias_grad=len(wants) > 2 and wants[2])
         return (gx.reshape(ctx.x_shape) if batched and gx is not None else gx), gw, gb
 
 

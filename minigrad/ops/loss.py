@@ -53,7 +53,8 @@ class CrossEntropy(Function):
         rows_target = _rows(target) if target.dtype.kind == "f" else target.reshape(-1)
         kernel = kernels.load("loss", input.dtype)
         losses, probs = kernel.cross_entropy_forward(logits, rows_target, weight, ignore_index,
-                                                     label_smoothing)
+                                                     label_smoothing,
+                                                     num_threads=kernels.get_num_threads())
         ctx.save_for_backward(probs, rows_target, weight)
         ctx.options = (ignore_index, label_smoothing)
         ctx.input_shape, ctx.reduction = input.shape, reduction
@@ -75,9 +76,10 @@ class CrossEntropy(Function):
         else:
             scale = 1.0 / ctx.denominator if ctx.reduction == "mean" else 1.0
             grad_losses = np.full(probs.shape[0], float(gy) * scale)
-        kernel = kernels.load("loss", probs.dtype)
-        grad = kernel.cross_entropy_backward(grad_losses, probs, rows_target, weight,
-                                             *ctx.options)
+        kernel = kernels.load("loss", probs.dtype)  # input_grad: the input is the only tensor
+        (grad,) = kernel.cross_entropy_backward(grad_losses, probs, rows_target, weight,
+                                                *ctx.options, input_grad=True,
+                                                num_threads=kernels.get_num_threads())
         return _unrows(grad, ctx.input_shape), None, None
 
 
