@@ -14,7 +14,8 @@
 #   around float64 calls. The kernels call no OpenMP loop, so they take no num_threads.
 # - The public defs validate (minigrad._validate, shared with the NumPy twin), make inputs
 #   contiguous and allocate outputs with the GIL held; a private def on fused-typed memoryviews
-#   (Cython picks float or double from the arrays) releases it and runs the cdef helpers.
+#   (Cython picks float or double from the arrays) runs the cdef helpers, GIL held: they are
+#   serial, and releasing it would cost a small layer more than its bias pass.
 from cython cimport floating
 from libc.math cimport exp, tanh
 
@@ -130,17 +131,16 @@ cdef void _backward(const floating[:, ::1] grad_output,  # IN  (N, out)
 
 def _run_forward(const floating[:, ::1] x, const floating[:, ::1] weight,
                  const floating[::1] bias, floating[:, ::1] out, int activation, double slope):
-    with nogil:
-        _forward(x, weight, bias, out, activation, <floating>slope)
+    # with the GIL held: releasing it would cost more than a small layer's passes (see above)
+    _forward(x, weight, bias, out, activation, <floating>slope)
 
 
 def _run_backward(const floating[:, ::1] grad_output, const floating[:, ::1] x,
                   const floating[:, ::1] weight, const floating[:, ::1] output,
                   floating[:, ::1] gz, double[::1] bias_sum, floating[:, ::1] grad_input,
                   floating[:, ::1] grad_weight, int activation, double slope):
-    with nogil:
-        _backward(grad_output, x, weight, output, gz, bias_sum, grad_input, grad_weight,
-                  activation, <floating>slope)
+    _backward(grad_output, x, weight, output, gz, bias_sum, grad_input, grad_weight,
+              activation, <floating>slope)
 
 
 def linear_forward(x, weight, bias, activation, negative_slope):

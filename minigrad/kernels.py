@@ -113,7 +113,8 @@ def compiled_available(stem: str) -> bool:
 # gemms) and NumPy's own OpenBLAS (mg.matmul and the twins). docs/determinism.md says which
 # results depend on their sizes and which do not.
 
-_num_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+_num_threads = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                else os.cpu_count() or 1)
 _deterministic = False
 _openblas_path = os.path.join(scipy_openblas32.get_lib_dir(),
                               scipy_openblas32.get_library(fullname=True))
@@ -139,7 +140,7 @@ def set_num_threads(n: int) -> None:
 
 def get_num_threads() -> int:
     """The thread count set by set_num_threads (default: the cores this process may use)."""
-    return int(_num_threads or 1)
+    return _num_threads
 
 
 @contextlib.contextmanager

@@ -44,15 +44,11 @@ class Matmul(Function):
         return ga, gb
 
 
-def _gemm_call(kernel_function: Any, dtype: np.dtype, *args: Any, **kwargs: Any) -> Any:
-    """kernel_function(*args, **kwargs), a linear kernel whose float64 gemms run under
-    kernels.float64_gemm_threads(): on one BLAS thread in deterministic mode, because OpenBLAS's
-    threaded float64 gemm gives bits that depend on the thread count (float32 ones do not:
-    csrc/_blas.pxd), so float32 calls go straight through."""
-    if dtype != np.float64:
-        return kernel_function(*args, **kwargs)
-    with kernels.float64_gemm_threads():
-        return kernel_function(*args, **kwargs)
+# OpenBLAS's threaded float64 gemm gives bits that depend on the thread count (float32 ones do
+# not: csrc/_blas.pxd), so float64 linear kernels run under kernels.float64_gemm_threads() (one
+# BLAS thread in deterministic mode). A branch, not a helper: a call level would cost every
+# float32 layer ~1,400 instructions (a sixth of the moons step's Python overhead per layer).
+FLOAT64 = np.dtype(np.float64)
 
 
 class Linear(Function):
@@ -62,8 +58,12 @@ class Linear(Function):
     def forward(ctx, x, weight, bias=None, activation="none", negative_slope=0.01):
         batched = x.ndim != 2  # (*, in) is run as (N, in) and shaped back
         x2 = x.reshape(-1, x.shape[-1]) if batched else x
-        y = _gemm_call(kernels.load("linear", x.dtype).linear_forward, x.dtype, x2, weight, bias,
-                       activation, negative_slope)
+        kernel = kernels.load("linear", x.dtype).linear_forward
+        if x.dtype is FLOAT64:
+            with kernels.float64_gemm_threads():
+                y = kernel(x2, weight, bias, activation, negative_slope)
+        else:
+            y = kernel(x2, weight, bias, activation, negative_slope)
         ctx.save_for_backward(x2, weight, y if activation != "none" else None)
         ctx.x_shape = x.shape if batched else None
         ctx.activation, ctx.negative_slope = activation, negative_slope
@@ -74,11 +74,16 @@ class Linear(Function):
         x2, weight, y = ctx.saved_tensors
         batched = ctx.x_shape is not None
         wants = ctx.needs_input_grad
-        gx, gw, gb = _gemm_call(
-            kernels.load("linear", x2.dtype).linear_backward, x2.dtype,
-            gy.reshape(-1, weight.shape[0]) if batched else gy, x2, weight, y, ctx.activation,
-            ctx.negative_slope, input_grad=wants[0], weight_grad=wants[1],
-            bias_grad=len(wants) > 2 and wants[2])
+        kernel = kernels.load("linear", x2.dtype).linear_backward
+        gy2 = gy.reshape(-1, weight.shape[0]) if batched else gy
+        with_bias = len(wants) > 2 and wants[2]
+        if x2.dtype is FLOAT64:
+            with kernels.float64_gemm_threads():
+                gx, gw, gb = kernel(gy2, x2, weight, y, ctx.activation, ctx.negative_slope,
+                                    input_grad=wants[0], weight_grad=wants[1], bias_grad=with_bias)
+        else:
+            gx, gw, gb = kernel(gy2, x2, weight, y, ctx.activation, ctx.negative_slope,
+                                input_grad=wants[0], weight_grad=wants[1], bias_grad=with_bias)
         return (gx.reshape(ctx.x_shape) if batched and gx is not None else gx), gw, gb
 
 
