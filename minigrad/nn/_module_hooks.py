@@ -10,22 +10,20 @@ module puts a HookedForward in its instance's `forward` (Module.__call__ calls s
 removing the last takes it out again: a module without hooks is called exactly as before, at no
 cost, and Sequential runs a Linear+ReLU pair unfused while either has hooks (it never fuses a
 module whose forward is replaced on the instance), so the hooks see each module's own values.
-Unlike PyTorch, calling `module.forward(x)` directly also runs the hooks.
+Unlike PyTorch, calling `module.forward(x)` directly also runs the hooks. (`module` is an
+nn.Module, typed Any: module.py imports this file, so this one names no Module.)
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from ..hooks import RemovableHandle, next_hook_id
-
-if TYPE_CHECKING:
-    from .module import Module
 
 
 class HookedForward:
     """A module's forward with its pre-hooks before and its hooks after (in module.forward)."""
 
-    def __init__(self, module: Module) -> None:
+    def __init__(self, module: Any) -> None:
         self.module, self.forward = module, module.forward
         self.replaced = "forward" in module.__dict__  # a forward of the instance's (weight_norm)
         self.pre_hooks: dict[int, tuple[Callable, bool]] = {}
@@ -62,7 +60,7 @@ class HookedForward:
                 del self.module.__dict__["forward"]
 
 
-def hooked_forward(module: Module) -> HookedForward:
+def hooked_forward(module: Any) -> HookedForward:
     """The module's HookedForward, put in its forward by the first hook."""
     forward = module.__dict__.get("forward")
     if not isinstance(forward, HookedForward):
@@ -71,7 +69,7 @@ def hooked_forward(module: Module) -> HookedForward:
     return forward
 
 
-def register(module: Module, pre: bool, hook: Callable, prepend: bool, with_kwargs: bool,
+def register(module: Any, pre: bool, hook: Callable, prepend: bool, with_kwargs: bool,
              always_call: bool = False) -> RemovableHandle:
     """Add hook to the module's pre-hooks (pre) or hooks; the handle removes it."""
     if not callable(hook):

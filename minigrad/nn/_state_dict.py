@@ -1,19 +1,17 @@
 """A Module's state dict: collecting it (parameters and persistent buffers by dotted name) and
-loading one back, all or nothing. Module.state_dict and Module.load_state_dict call these.
+loading one back, all or nothing. Module.state_dict and Module.load_state_dict call these with
+themselves as `module` (typed Any: module.py imports this file, so this one names no Module).
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
 from ..autograd import no_grad
 from ..tensor import Tensor
 from ._checks import type_name
-
-if TYPE_CHECKING:
-    from .module import Module
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -28,7 +26,7 @@ class _IncompatibleKeys(NamedTuple):
                 f"unexpected_keys={self.unexpected_keys})")
 
 
-def collect(module: Module, prefix: str, keep_vars: bool) -> OrderedDict[str, Tensor]:
+def collect(module: Any, prefix: str, keep_vars: bool) -> OrderedDict[str, Tensor]:
     """Parameters and persistent buffers by dotted name (sharing memory, detached unless
     keep_vars)."""
     state: OrderedDict[str, Tensor] = OrderedDict()
@@ -44,7 +42,7 @@ def collect(module: Module, prefix: str, keep_vars: bool) -> OrderedDict[str, Te
     return state
 
 
-def load(module: Module, state_dict: Mapping[str, Any], strict: bool) -> _IncompatibleKeys:
+def load(module: Any, state_dict: Mapping[str, Any], strict: bool) -> _IncompatibleKeys:
     """Copy the values of state_dict into module's parameters and buffers once every key, shape
     and dtype kind has been checked: a failed load raises and leaves the module as it was."""
     if not isinstance(state_dict, Mapping):
