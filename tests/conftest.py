@@ -49,6 +49,23 @@ def assert_projected_gradients_match(fn, tensors, rng, eps, rtol):
     np.testing.assert_allclose(analytic, numerical, rtol=rtol)
 
 
+def assert_same_as_twin(run, compiled, twin, tolerance) -> None:
+    """run(module) on the compiled module and on the twin: where the twin raises TypeError or
+    ValueError the compiled kernel raises the same type; else every result agrees (None where
+    the twin's is None) within tolerance(result), a dict of assert_allclose's rtol and atol."""
+    try:
+        expected = run(twin)
+    except (TypeError, ValueError) as error:
+        with pytest.raises(type(error)):
+            run(compiled)
+        return
+    for a, e in zip(run(compiled), expected, strict=True):
+        if e is None:
+            assert a is None
+        else:
+            np.testing.assert_allclose(a, e, **tolerance(e))
+
+
 FUZZ_COUNTS: Counter = Counter()  # kernel -> examples run, filled by tests/test_fuzz_kernels.py
 
 

@@ -12,6 +12,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.nn.functional as F
 from _norm_cases import ALL_GRADS, THREADS, TOL, compiled, data, plain_batch_norm, twin
+from conftest import assert_same_as_twin
 
 SHAPES = [(8, 5, 1), (4, 3, 7), (300, 130, 1), (16, 4, 700)]  # the last two run threaded
 
@@ -181,17 +182,7 @@ def test_random_shapes_strides_and_dtypes_raise_or_match_the_twin(shape, dtype, 
                 *module.batch_norm_backward(gy, x, mean, var, w, 1e-5, training, **ALL_GRADS),
                 *module.layer_norm_forward(x.reshape(x.shape[0], -1), w, None, 1e-5, **THREADS))
 
-    try:
-        expected = run(twin)
-    except (TypeError, ValueError) as error:
-        with pytest.raises(type(error)):
-            run(compiled)
-        return
-    for a, e in zip(run(compiled), expected):
-        if e is None:
-            assert a is None
-        else:
-            np.testing.assert_allclose(a, e, **TOL[np.dtype(e.dtype).type])
+    assert_same_as_twin(run, compiled, twin, lambda e: TOL[np.dtype(e.dtype).type])
 
 
 # ------------------------------------------------------- missing statistics, NaN and infinity
