@@ -49,6 +49,9 @@ class Recorder:
     autograd.backpropagate and Optimizer.step set it for what runs inside them.
     """
 
+    # a raw row: (name, kind, phase, start_ns, end_ns, thread, arrays or None, args or None),
+    # arrays holding (shape, dtype) or None per argument (see _event)
+
     def __init__(self, record_shapes: bool) -> None:
         self.record_shapes = record_shapes
         self.raw: list[tuple] = []
@@ -57,7 +60,7 @@ class Recorder:
 
     def events(self) -> list[Event]:
         """The recorded events, ordered by start time, with self and kernel times filled in."""
-        events = [Event(*row) for row in self.raw]
+        events = [_event(*row) for row in self.raw]
         events.sort(key=lambda e: (e.thread, e.start_ns, -e.end_ns))  # parents before children
         _link_parents(events)
         for event in events:
@@ -69,6 +72,16 @@ class Recorder:
                 parent.kernel_ns += event.duration_ns if event.kind == KERNEL else event.kernel_ns
         events.sort(key=lambda e: e.start_ns)
         return events
+
+
+def _event(name: str, kind: str, phase: str, start_ns: int, end_ns: int, thread: int,
+           arrays: tuple | None, args: dict | None) -> Event:
+    """An Event from a raw row: arrays (per argument, (shape, dtype) or None) split in two."""
+    shapes = dtypes = None
+    if arrays is not None:
+        shapes = tuple(None if a is None else a[0] for a in arrays)
+        dtypes = tuple(None if a is None else a[1].name for a in arrays)
+    return Event(name, kind, phase, start_ns, end_ns, thread, shapes, dtypes, args or {})
 
 
 def _link_parents(events: list[Event]) -> None:

@@ -31,11 +31,10 @@ _now = time.perf_counter_ns
 _thread = threading.get_ident
 
 
-def describe_tensors(args: tuple) -> tuple[tuple, tuple]:
-    """Per positional argument of an op: its shape and dtype name when it is a Tensor."""
-    shapes = tuple(a._array.shape if isinstance(a, Tensor) else None for a in args)
-    dtypes = tuple(a._array.dtype.name if isinstance(a, Tensor) else None for a in args)
-    return shapes, dtypes
+def describe_tensors(args: tuple) -> tuple:
+    """Per positional argument of an op: (shape, dtype) when it is a Tensor, else None."""
+    return tuple((a._array.shape, a._array.dtype) if isinstance(a, Tensor) else None
+                 for a in args)
 
 
 def _timed_apply(recorder: Recorder, apply: Callable) -> classmethod:
@@ -43,13 +42,13 @@ def _timed_apply(recorder: Recorder, apply: Callable) -> classmethod:
     raw = recorder.raw
 
     def profiled_apply(cls, *args: Any, **kwargs: Any) -> Tensor:
-        shapes, dtypes = describe_tensors(args) if recorder.record_shapes else (None, None)
+        arrays = describe_tensors(args) if recorder.record_shapes else None
         start = _now()
         try:
             return apply(cls, *args, **kwargs)
         finally:
-            raw.append((cls.__name__, OP, recorder.phase, start, _now(), _thread(),
-                        shapes, dtypes, {}))
+            raw.append((cls.__name__, OP, recorder.phase, start, _now(), _thread(), arrays,
+                        None))
 
     return classmethod(profiled_apply)
 
@@ -59,12 +58,12 @@ def _timed_backward(recorder: Recorder, name: str, backward: Callable) -> static
     raw = recorder.raw
 
     def profiled_backward(ctx: Any, *grads: Any) -> Any:
-        shapes, dtypes = describe_arrays(grads) if recorder.record_shapes else (None, None)
+        arrays = describe_arrays(grads) if recorder.record_shapes else None
         start = _now()
         try:
             return backward(ctx, *grads)
         finally:
-            raw.append((name, OP, "backward", start, _now(), _thread(), shapes, dtypes, {}))
+            raw.append((name, OP, "backward", start, _now(), _thread(), arrays, None))
 
     return staticmethod(profiled_backward)
 
@@ -81,7 +80,7 @@ def _ranged(recorder: Recorder, function: Callable, phase: str,
             return function(*args, **kwargs)
         finally:
             recorder.phase = outer_phase
-            raw.append((name_of(args), RANGE, phase, start, _now(), _thread(), None, None, {}))
+            raw.append((name_of(args), RANGE, phase, start, _now(), _thread(), None, None))
 
     return profiled
 

@@ -28,13 +28,10 @@ def backend_of(module: ModuleType) -> str:
     return "compiled" if module.__name__.startswith("minigrad._C.") else "numpy"
 
 
-def describe_arrays(values: Any) -> tuple[tuple, tuple]:
-    """Per argument (positional ones, then keyword ones in their order): its shape and dtype
-    name when it is an array, None otherwise."""
-    values = tuple(values)
-    shapes = tuple(a.shape if isinstance(a, np.ndarray) else None for a in values)
-    dtypes = tuple(a.dtype.name if isinstance(a, np.ndarray) else None for a in values)
-    return shapes, dtypes
+def describe_arrays(values: Any) -> tuple:
+    """Per argument (positional ones, then keyword ones in their order): (shape, dtype) when it
+    is an array, None otherwise; one cheap pass (Recorder.events() splits and names them)."""
+    return tuple((a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in values)
 
 
 def scalar_arguments(args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -70,16 +67,14 @@ def _timed_kernel(recorder: Recorder, name: str, stem: str, backend: str,
     fixed_phase = "optimizer" if stem == "optim" else None
 
     def profiled_kernel(*args: Any, **kwargs: Any) -> Any:
-        shapes, dtypes = (describe_arrays((*args, *kwargs.values())) if recorder.record_shapes
-                          else (None, None))
+        arrays = describe_arrays((*args, *kwargs.values())) if recorder.record_shapes else None
         start = _now()
         try:
             return kernel(*args, **kwargs)
         finally:
             end = _now()
             raw.append((name, KERNEL, fixed_phase or recorder.phase, start, end, _thread(),
-                        shapes, dtypes,
-                        {"backend": backend, "scalars": scalar_arguments(args, kwargs)}))
+                        arrays, {"backend": backend, "scalars": scalar_arguments(args, kwargs)}))
 
     return profiled_kernel
 

@@ -115,7 +115,7 @@ class profile:
         if self._step_start is not None and self._recorder is not None:
             self._recorder.raw.append((f"ProfilerStep#{self.step_num}", RANGE, "other",
                                        self._step_start, _now(), threading.get_ident(),
-                                       None, None, {}))
+                                       None, None))
         self._step_start = None
 
     # ----------------------------------------------------------------- the results
@@ -170,8 +170,8 @@ class record_function:
         recorder = self._recorder
         if recorder is not None:
             recorder.raw.append((self.name, USER, recorder.phase, self._start, _now(),
-                                 threading.get_ident(), None, None,
-                                 {} if self.args is None else {"args": self.args}))
+                                 threading.get_ident(), None,
+                                 None if self.args is None else {"args": self.args}))
             self._recorder = None
 
     def __call__(self, function: Callable) -> Callable:
