@@ -111,7 +111,8 @@ def test_a_training_step_shows_op_kernel_backward_and_optimizer_rows(backend):
 
 def test_self_times_of_a_step_sum_to_its_wall_time_at_most():
     step = _moons_step()
-    with profiler.profile(schedule=profiler.schedule(wait=0, warmup=0, active=STEPS, repeat=1)) as prof:
+    plan = profiler.schedule(wait=0, warmup=0, active=STEPS, repeat=1)
+    with profiler.profile(schedule=plan) as prof:
         for _ in range(STEPS):
             step()
             prof.step()

@@ -104,6 +104,13 @@ class Installation:
         # (owner, attribute, what was in owner.__dict__, or _ABSENT when it was inherited)
         self._replaced: list[tuple[Any, str, Any]] = []
         self._kernels = kernel_proxy.install(recorder)
+        try:
+            self._wrap_engine(recorder)
+        except BaseException:  # leave nothing half-installed
+            self.restore()
+            raise
+
+    def _wrap_engine(self, recorder: Recorder) -> None:
         Function = function.Function
         apply = Function.__dict__["apply"]
         self._set(Function, "apply", _timed_apply(recorder, apply.__func__))

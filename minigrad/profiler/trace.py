@@ -2,7 +2,8 @@
 
 Every event is a complete event ("ph": "X") with its start `ts` and duration `dur` in
 microseconds from the start of the span, the process and thread ids, its kind as the category
-and, in args, its phase, input shapes and dtypes (when recorded) and kernel arguments.
+and, in args, its phase, the input shapes and dtypes when recorded (PyTorch's "Input Dims" and
+"Input type") and the kernel arguments.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def trace_events(events: list[Event], origin_ns: int) -> list[dict[str, Any]]:
     for event in events:
         args: dict[str, Any] = {"phase": event.phase, **event.args}
         if event.input_shapes is not None:
-            args["Input Shapes"] = [None if s is None else list(s) for s in event.input_shapes]
+            args["Input Dims"] = [None if s is None else list(s) for s in event.input_shapes]
             args["Input type"] = list(event.input_dtypes)
         rows.append({"name": event.name, "cat": event.kind, "ph": "X",
                      "ts": (event.start_ns - origin) / 1e3, "dur": event.duration_ns / 1e3,
