@@ -34,9 +34,9 @@ def describe_arrays(values: Any) -> tuple:
     return tuple((a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in values)
 
 
-def scalar_arguments(args: tuple, kwargs: dict) -> dict[str, Any]:
+def scalar_arguments(args: tuple, kwargs: dict) -> dict[int | str, Any]:
     """The arguments that are not arrays (sizes, flags, hyperparameters), by position or name."""
-    scalars = {str(i): a for i, a in enumerate(args) if isinstance(a, _SCALARS)}
+    scalars = {i: a for i, a in enumerate(args) if isinstance(a, _SCALARS)}
     scalars.update((k, v) for k, v in kwargs.items() if isinstance(v, _SCALARS))
     return scalars
 
