@@ -36,7 +36,7 @@ from .serialization import CheckpointError, load, save
 from .tensor_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
                            HalfTensor, IntTensor, LongTensor, ShortTensor, is_floating_point,
                            is_tensor)
-from . import data, nn, optim, utils  # noqa: E402  (subpackages, as torch.nn and torch.utils)
+from . import data, nn, optim, profiler, utils  # noqa: E402  (subpackages, as torch.nn)
 from . import accelerator, backends, cuda  # noqa: E402  (CPU-only answers to device probes)
 
 __version__ = "0.1.0"

@@ -1,0 +1,160 @@
+"""Averages per name (key_averages), PyTorch's table of them, and the step's summary line.
+
+The table's columns are the list COLUMNS: each is a header and a function of one row (and of
+the totals, for the percentages). The FLOP/byte columns of issue 14 (GFLOP/s, GB/s, intensity,
+% of roofline) are to be added there, from a counts module mapping "<stem>.<function>" and
+the kernel events' recorded arguments to (flops, bytes): each row keeps its events for that.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from .events import KERNEL, OP, RANGE, Event
+
+SORT_KEYS = ("self_cpu_time_total", "cpu_time_total", "count", "cpu_time")
+_NAME_WIDTH = 55  # PyTorch's widest Name column
+
+
+@dataclasses.dataclass
+class FunctionEventAvg:
+    """The events of one name and phase (and input shapes, when grouped by them); times in
+    microseconds, as PyTorch's FunctionEventAvg."""
+
+    key: str
+    kind: str
+    phase: str
+    input_shapes: str = ""
+    count: int = 0
+    cpu_time_total: float = 0.0
+    self_cpu_time_total: float = 0.0
+    python_time_total: float = 0.0   # outside kernels (ops: their Python overhead)
+    events: list[Event] = dataclasses.field(default_factory=list, repr=False)
+
+    @property
+    def cpu_time(self) -> float:
+        """The mean time of one call."""
+        return self.cpu_time_total / self.count if self.count else 0.0
+
+    def add(self, event: Event) -> None:
+        self.count += 1
+        self.cpu_time_total += event.duration_ns / 1e3
+        self.self_cpu_time_total += event.self_ns / 1e3
+        self.python_time_total += event.python_ns / 1e3
+        self.events.append(event)
+
+
+class EventList(list):
+    """The rows of key_averages(), with PyTorch's `table` and minigrad's `summary`."""
+
+    def __init__(self, rows: list[FunctionEventAvg], summary_line: str,
+                 grouped_by_shape: bool) -> None:
+        super().__init__(rows)
+        self._summary_line = summary_line
+        self._grouped_by_shape = grouped_by_shape
+
+    def summary(self) -> str:
+        """The step's wall time split into kernels and engine (profile.summary())."""
+        return self._summary_line
+
+    def table(self, sort_by: str = "self_cpu_time_total", row_limit: int = 20) -> str:
+        """The rows sorted by sort_by (largest first), at most row_limit of them (all when
+        negative), in PyTorch's layout with minigrad's Phase and Python columns."""
+        rows = sort_rows(self, sort_by)
+        if row_limit >= 0:
+            rows = rows[:row_limit]
+        total_self = sum(row.self_cpu_time_total for row in self)
+        columns = [c for c in COLUMNS if self._grouped_by_shape or c[0] != "Input Shapes"]
+        cells = [[header for header, _ in columns]]
+        cells += [[value(row, total_self) for _, value in columns] for row in rows]
+        widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+        widths[0] = min(widths[0], _NAME_WIDTH)
+        rule = "  ".join("-" * width for width in widths)
+        lines = [rule, _line(cells[0], widths), rule]
+        lines += [_line(line, widths) for line in cells[1:]]
+        lines += [rule, f"Self CPU time total: {format_time(total_self)}", self.summary()]
+        return "\n".join(lines) + "\n"
+
+
+def _line(cells: list[str], widths: list[int]) -> str:
+    name = cells[0] if len(cells[0]) <= widths[0] else cells[0][:widths[0] - 3] + "..."
+    rest = [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:])]
+    return "  ".join([name.ljust(widths[0])] + rest)
+
+
+def sort_rows(rows: list[FunctionEventAvg], sort_by: str) -> list[FunctionEventAvg]:
+    if sort_by not in SORT_KEYS:
+        raise ValueError(f"sort_by must be one of {SORT_KEYS}, got {sort_by!r}")
+    return sorted(rows, key=lambda row: getattr(row, sort_by), reverse=True)
+
+
+def format_time(us: float) -> str:
+    """PyTorch's format: 12.345us, 1.234ms, 1.234s."""
+    if us >= 1e6:
+        return f"{us / 1e6:.3f}s"
+    if us >= 1e3:
+        return f"{us / 1e3:.3f}ms"
+    return f"{us:.3f}us"
+
+
+def _percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.2f}%" if whole else "0.00%"
+
+
+COLUMNS: list[tuple[str, Callable[[FunctionEventAvg, float], str]]] = [
+    ("Name", lambda row, total: row.key),
+    ("Phase", lambda row, total: row.phase),
+    ("Self CPU %", lambda row, total: _percent(row.self_cpu_time_total, total)),
+    ("Self CPU", lambda row, total: format_time(row.self_cpu_time_total)),
+    ("CPU total %", lambda row, total: _percent(row.cpu_time_total, total)),
+    ("CPU total", lambda row, total: format_time(row.cpu_time_total)),
+    ("CPU time avg", lambda row, total: format_time(row.cpu_time)),
+    ("Python", lambda row, total: format_time(row.python_time_total) if row.kind == OP else "-"),
+    ("# of Calls", lambda row, total: str(row.count)),
+    ("Input Shapes", lambda row, total: row.input_shapes),
+]
+
+
+def _shapes_text(event: Event) -> str:
+    """PyTorch's Input Shapes: [[256, 2], [20, 2], []] (an empty list for a non-array)."""
+    shapes = event.input_shapes or ()
+    return "[" + ", ".join("[]" if s is None else str(list(s)) for s in shapes) + "]"
+
+
+def key_averages(events: list[Event], group_by_input_shape: bool,
+                 summary_line: str) -> EventList:
+    """One row per name and phase (and input shapes when group_by_input_shape)."""
+    rows: dict[tuple, FunctionEventAvg] = {}
+    for event in events:
+        shapes = _shapes_text(event) if group_by_input_shape else ""
+        key = (event.name, event.phase, shapes)
+        if key not in rows:
+            rows[key] = FunctionEventAvg(event.name, event.kind, event.phase, shapes)
+        rows[key].add(event)
+    return EventList(list(rows.values()), summary_line, group_by_input_shape)
+
+
+def _is_step(event: Event) -> bool:
+    return event.kind == RANGE and event.name.startswith("ProfilerStep#")
+
+
+def _root(event: Event) -> Event:
+    while event.parent is not None:
+        event = event.parent
+    return event
+
+
+def summarize(events: list[Event], wall_ns: int) -> str:
+    """"step 182 us: kernels 64 us, engine 118 us": the mean over the ProfilerStep ranges when
+    a schedule marked steps, else the whole span. Engine: the wall time minus kernel self time."""
+    steps = [event for event in events if _is_step(event)]
+    kernels = [event for event in events if event.kind == KERNEL]
+    if steps:
+        step_set = set(map(id, steps))
+        kernel_ns = sum(k.self_ns for k in kernels if id(_root(k)) in step_set)
+        wall_ns, count, label = sum(s.duration_ns for s in steps), len(steps), "step"
+    else:
+        kernel_ns, count, label = sum(k.self_ns for k in kernels), 1, "profile"
+    wall, kernel = wall_ns / 1e3 / count, kernel_ns / 1e3 / count
+    line = f"{label} {wall:,.0f} us: kernels {kernel:,.0f} us, engine {wall - kernel:,.0f} us"
+    return line + (f" (mean of {count} steps)" if steps else "")
