@@ -6,6 +6,8 @@
                    [--weight-decay WD] [--epochs N] [--batch-size B] [--patience P]
                    [--seed S] [--out DIR]
     minigrad evaluate DIR/model.ckpt
+    minigrad profile [the model options] [--steps N] [--compare numpy] [--out DIR]
+                     (profiler/command.py)
 """
 from __future__ import annotations
 
@@ -20,41 +22,11 @@ import numpy as np
 
 from . import manual_seed, nn, optim
 from .creation import tensor
-from .data import DataLoader, TensorDataset, load_digits_sample, load_mnist_sample
+from .data import DataLoader, TensorDataset
+from .profiler import command as profile_command
+from .recipes import DATASETS, OPTIMIZERS, build_model
 from .serialization import CheckpointError, load, save
 from .train import evaluate, fit
-
-OPTIMIZERS = {
-    "adam": lambda p, a: optim.Adam(p, lr=a.lr, weight_decay=a.weight_decay),
-    "adamw": lambda p, a: optim.AdamW(p, lr=a.lr, weight_decay=a.weight_decay),
-    "sgd": lambda p, a: optim.SGD(p, lr=a.lr, weight_decay=a.weight_decay),
-    "momentum": lambda p, a: optim.SGD(p, lr=a.lr, momentum=0.9, weight_decay=a.weight_decay),
-    "nesterov": lambda p, a: optim.SGD(p, lr=a.lr, momentum=0.9, nesterov=True,
-                                       weight_decay=a.weight_decay),
-    "rmsprop": lambda p, a: optim.RMSprop(p, lr=a.lr, weight_decay=a.weight_decay),
-    "adagrad": lambda p, a: optim.Adagrad(p, lr=a.lr, weight_decay=a.weight_decay),
-    "adadelta": lambda p, a: optim.Adadelta(p, lr=a.lr, weight_decay=a.weight_decay),
-}
-
-
-DATASETS = {"mnist": (load_mnist_sample, 28), "digits": (load_digits_sample, 8)}
-
-
-def build_model(config: dict) -> nn.Module:
-    """The source texts' LeNet-style conv net, or an MLP, with optional BatchNorm and dropout,
-    for the chosen dataset's square images (28 or 8 pixels a side)."""
-    side = DATASETS[config.get("data", "mnist")][1]
-    norm2d = (lambda: [nn.BatchNorm2d(20)]) if config["batchnorm"] else (lambda: [])
-    drop = [nn.Dropout(config["dropout"])] if config["dropout"] > 0 else []
-    if config["model"] == "lenet":  # two 2x2 poolings: 20 maps of side / 4
-        return nn.Sequential(nn.Conv2d(1, 20, 5, padding=2), *norm2d(), nn.ReLU(),
-                             nn.MaxPool2d(2), nn.Conv2d(20, 20, 5, padding=2), *norm2d(),
-                             nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), *drop,
-                             nn.Linear(20 * (side // 4) ** 2, 10))
-    norm1d = [nn.BatchNorm1d(256)] if config["batchnorm"] else []
-    return nn.Sequential(nn.Flatten(), nn.Linear(side * side, 256), *norm1d, nn.ReLU(), *drop,
-                         nn.Linear(256, 10))
-
 
 def _scheduler(name: str, optimizer: Any, epochs: int, steps_per_epoch: int) -> tuple:
     """(scheduler or None, whether it steps per batch)."""
@@ -204,6 +176,7 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("evaluate", help="report a saved model's test accuracy")
     check.add_argument("checkpoint")
     check.set_defaults(func=evaluate_checkpoint)
+    profile_command.add_parser(commands)
     return main
 
 
