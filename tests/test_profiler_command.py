@@ -25,6 +25,21 @@ def test_profile_writes_the_table_the_trace_and_the_comparison(tmp_path, capsys)
     names = {event["name"] for event in trace["traceEvents"]}
     assert {"ProfilerStep#1", "ProfilerStep#2", "linear.linear_backward"} <= names  # after warm-up
     assert (mg.get_num_threads(), mg.get_backend()) == (threads, backend)  # restored
+    if "matplotlib is not installed" not in printed:
+        assert (tmp_path / "roofline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_phase_times_split_each_phase_into_kernels_and_the_rest():
+    from minigrad.profiler import plot, profile
+    layer, x = mg.nn.Linear(4, 3), mg.randn(5, 4)
+    with profile() as prof:
+        layer(x).sum().backward()
+    phases = plot.phase_times(prof.events())
+    kernel_ns = sum(e.self_ns for e in prof.events() if e.kind == "kernel")
+    assert sum(k for k, _ in phases.values()) == pytest.approx(kernel_ns / 1e9)
+    assert phases["forward"][0] > 0 and phases["backward"][0] > 0  # both ran a linear kernel
+    total = sum(e.self_ns for e in prof.events()) / 1e9
+    assert sum(k + o for k, o in phases.values()) == pytest.approx(total)
 
 
 @pytest.mark.parametrize("options", [["--steps", "0"], ["--warmup", "-1"], ["--threads", "0"],

@@ -7,7 +7,8 @@
 builds the network `minigrad train` would (recipes.py), runs `--warmup` unrecorded and `--steps`
 recorded training steps on a seeded random batch of the dataset's image size (the kernels' time
 depends on the shapes, not on the pixels), prints the table and the step summary, and writes
-DIR/profile.txt and DIR/trace.json (open it in chrome://tracing or ui.perfetto.dev).
+DIR/profile.txt, DIR/trace.json (open it in chrome://tracing or ui.perfetto.dev) and
+DIR/roofline.png (where each phase's time goes; matplotlib, the `plot` extra).
 `--compare numpy` profiles the same steps on the NumPy twins too and adds, per kernel and op,
 the twin's self time beside the compiled one's.
 """
@@ -23,6 +24,7 @@ from .. import kernels, nn
 from ..creation import tensor
 from ..random import manual_seed
 from ..recipes import DATASETS, OPTIMIZERS, build_model
+from . import plot
 from .profile import profile
 from .schedule import schedule
 from .table import EventList, format_time, sort_rows
@@ -122,3 +124,4 @@ def run_command(args: argparse.Namespace) -> None:
     (out / "profile.txt").write_text(report)
     prof.export_chrome_trace(str(out / "trace.json"))
     print(f"wrote {out / 'profile.txt'} and {out / 'trace.json'}")
+    print(plot.save([], None, plot.phase_times(prof.events()), out / "roofline.png"))
