@@ -6,6 +6,7 @@
                    [--weight-decay WD] [--epochs N] [--batch-size B] [--patience P]
                    [--seed S] [--out DIR]
     minigrad evaluate DIR/model.ckpt
+    minigrad roofline [--threads N] [--refresh] [--quick]
 """
 from __future__ import annotations
 
@@ -177,6 +178,14 @@ def evaluate_checkpoint(args: argparse.Namespace) -> None:
     print(f"test accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
 
 
+def roofline(args: argparse.Namespace) -> None:
+    """Print the machine's ceilings (measured once per CPU and thread count, then cached)."""
+    from .profiler import roofline as ceilings  # the profiler only when asked for
+
+    measured = ceilings.machine(args.threads, refresh=args.refresh, quick=args.quick)
+    print(ceilings.describe(measured, ceilings.cache_path()))
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="minigrad", description="Train and evaluate digit "
                                    "classifiers on offline digit datasets.")
@@ -204,6 +213,15 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("evaluate", help="report a saved model's test accuracy")
     check.add_argument("checkpoint")
     check.set_defaults(func=evaluate_checkpoint)
+    ceilings = commands.add_parser("roofline", help="measure and print the machine's peak "
+                                   "FLOP/s and memory bandwidth")
+    ceilings.add_argument("--threads", type=int, default=None,
+                          help="thread count to measure under (default: the current one)")
+    ceilings.add_argument("--refresh", action="store_true", help="measure again, ignoring "
+                          "the cached figures")
+    ceilings.add_argument("--quick", action="store_true", help="smaller products and arrays "
+                          "(rougher figures, in a second or two)")
+    ceilings.set_defaults(func=roofline)
     return main
 
 
@@ -215,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
                                     args.patience < 0):
         arguments.error("--epochs and --batch-size must be >= 1, --dropout in [0, 1), --lr > 0, "
                         "--patience >= 0")
+    if args.command == "roofline" and args.threads is not None and args.threads < 1:
+        arguments.error("--threads must be >= 1")
     try:
         args.func(args)
     except (OSError, CheckpointError, ValueError, KeyError) as error:  # OSError: str has the path
