@@ -8,6 +8,7 @@
     minigrad evaluate DIR/model.ckpt
     minigrad profile [the model options] [--steps N] [--compare numpy] [--out DIR]
                      (profiler/command.py)
+    minigrad roofline [--threads N] [--refresh] [--quick]
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import numpy as np
 from . import manual_seed, nn, optim
 from .creation import tensor
 from .data import DataLoader, TensorDataset
-from .profiler import command as profile_command
+from .profiler import command as profile_command, roofline as ceilings
 from .recipes import DATASETS, OPTIMIZERS, build_model
 from .serialization import CheckpointError, load, save
 from .train import evaluate, fit
@@ -149,6 +150,12 @@ def evaluate_checkpoint(args: argparse.Namespace) -> None:
     print(f"test accuracy {metrics['accuracy']:.4f}, loss {metrics['loss']:.4f}")
 
 
+def roofline(args: argparse.Namespace) -> None:
+    """Print the machine's ceilings (measured once per CPU and thread count, then cached)."""
+    measured = ceilings.machine(args.threads, refresh=args.refresh, quick=args.quick)
+    print(ceilings.describe(measured, ceilings.cache_path()))
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="minigrad", description="Train and evaluate digit "
                                    "classifiers on offline digit datasets.")
@@ -177,6 +184,15 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("checkpoint")
     check.set_defaults(func=evaluate_checkpoint)
     profile_command.add_parser(commands)
+    ceilings = commands.add_parser("roofline", help="measure and print the machine's peak "
+                                   "FLOP/s and memory bandwidth")
+    ceilings.add_argument("--threads", type=int, default=None,
+                          help="thread count to measure under (default: the current one)")
+    ceilings.add_argument("--refresh", action="store_true", help="measure again, ignoring "
+                          "the cached figures")
+    ceilings.add_argument("--quick", action="store_true", help="smaller products and arrays "
+                          "(rougher figures, in a second or two)")
+    ceilings.set_defaults(func=roofline)
     return main
 
 
@@ -188,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                                     args.patience < 0):
         arguments.error("--epochs and --batch-size must be >= 1, --dropout in [0, 1), --lr > 0, "
                         "--patience >= 0")
+    if args.command == "roofline" and args.threads is not None and args.threads < 1:
+        arguments.error("--threads must be >= 1")
     try:
         args.func(args)
     except (OSError, CheckpointError, ValueError, KeyError) as error:  # OSError: str has the path

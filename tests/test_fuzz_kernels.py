@@ -28,7 +28,8 @@ from conftest import FUZZ_COUNTS
 from minigrad import kernels
 
 EXAMPLES = 120
-STEMS = ("linear", "batch_norm", "layer_norm", "loss", "dropout", "conv", "pool", "optim")
+STEMS = ("linear", "batch_norm", "layer_norm", "loss", "dropout", "conv", "pool", "optim",
+         "stream")
 TOL = {np.float32: dict(rtol=1.3e-6, atol=1e-5), np.float64: dict(rtol=1e-7, atol=1e-7)}
 LAYOUTS = ("contiguous", "fortran", "stepped", "reversed", "broadcast", "read-only")
 BREAKS = ("none", "none", "none", "nan", "dtype", "rank", "none-value", "list", "scalar", "string",
@@ -212,6 +213,9 @@ KERNELS = {  # (stem, function): (sizes, arguments in call order)
         state("acc_delta"), LR, Scalar("rho", const(st.just(0.9))), Scalar("eps", EPS), DECAY,
         MAXIMIZE, THREADS]),
     ("optim", "zero_fill"): (optim_sizes, [Array("array", "P", inplace=True)]),
+    ("stream", "triad"): (optim_sizes, [
+        Array("a", "P", inplace=True), Array("b", "P"), Array("c", "P"), Scalar("scalar", UNIT),
+        Scalar("repeats", const(st.integers(1, 3))), THREADS]),
 }
 
 

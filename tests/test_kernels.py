@@ -75,7 +75,7 @@ def test_set_num_threads():
 # ------------------------------------------------------- every kernel, bit for bit
 
 STEMS = ("batch_norm", "conv", "dropout", "layer_norm", "linear", "loss", "optim",
-         "pool")
+         "pool", "stream")
 FLAGS = dict(input_grad=True, weight_grad=True, bias_grad=True)  # every gradient asked for
 INPUT_GRAD = dict(input_grad=True)
 
@@ -157,6 +157,7 @@ def kernel_calls(rng, dtype):
         ("optim", "adagrad_step"): [(p, g, s4, 3, 1e-2, 0.01, 1e-10, 0.01, False)],
         ("optim", "adadelta_step"): [(p, g, s1, s2, 1.0, 0.9, 1e-6, 0.01, False)],
         ("optim", "zero_fill"): [(r(n),)],
+        ("stream", "triad"): [(r(n), p, g, 1.5, 2)],
     }
 
 
