@@ -182,3 +182,16 @@ def test_the_command_rejects_a_bad_thread_count(capsys):
     with pytest.raises(SystemExit):
         cli.main(["roofline", "--threads", "0"])
     assert "--threads must be >= 1" in capsys.readouterr().err
+
+
+def test_measure_times_the_compiled_kernels_whatever_the_backend(monkeypatch):
+    seen = []
+    real_load = kernels.load
+    monkeypatch.setattr(kernels, "load", lambda stem, dtype: seen.append(kernels.get_backend())
+                        or real_load(stem, dtype))
+    kernels.set_backend("numpy")
+    try:
+        roofline.measure(threads=1, quick=True)
+        assert set(seen) == {"compiled"} and kernels.get_backend() == "numpy"
+    finally:
+        kernels.set_backend("compiled")

@@ -98,16 +98,19 @@ def resolved_threads(threads: int | None) -> int:
 
 def measure(threads: int | None = None, quick: bool = False) -> Machine:
     """Measure this machine's ceilings under `threads` threads (None: the current count).
-    quick: smaller products and arrays, for tests (rougher figures)."""
+    quick: smaller products and arrays, for tests (rougher figures). Always on the compiled
+    kernels (the machine's ceilings, not the twins'), whatever set_backend chose."""
     threads = resolved_threads(threads)
-    previous = kernels.get_num_threads()
+    previous, backend = kernels.get_num_threads(), kernels.get_backend()
     kernels.set_num_threads(threads)
+    kernels.set_backend("compiled")
     try:
         peaks = {dtype: peak_gflops(dtype, quick) for dtype in DTYPES}
         dram = triad_gbs(DRAM_ARRAY_BYTES[quick], 1, 2 * TIMED_RUNS[quick])
         cache = triad_gbs(CACHE_ARRAY_BYTES, CACHE_REPEATS[quick], TIMED_RUNS[quick])
     finally:
         kernels.set_num_threads(previous)
+        kernels.set_backend(backend)
     return Machine(cpu=cpu_model(), threads=threads, peak_gflops=peaks, dram_gbs=dram,
                    cache_gbs=cache)
 
