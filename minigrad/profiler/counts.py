@@ -60,13 +60,18 @@ def counts() -> dict[str, Callable[[Call], Count]]:
             for stem, formulas in module.KERNELS.items() for formula in formulas}
 
 
-def count(name: str, call: Call) -> Count:
-    """(flops, bytes) of one call of the kernel `name` ("linear.linear_forward")."""
+def formula_of(name: str) -> Callable[[Call], Count]:
+    """The count of kernel `name`; LookupError when it has none."""
     formula = counts().get(name)
     if formula is None:
         raise LookupError(f"no FLOP/byte count for kernel {name!r}: every kernel function needs "
                           f"one in minigrad/profiler/counts_products.py or counts_passes.py")
-    flops, moved = formula(call)
+    return formula
+
+
+def count(name: str, call: Call) -> Count:
+    """(flops, bytes) of one call of the kernel `name` ("linear.linear_forward")."""
+    flops, moved = formula_of(name)(call)
     return int(flops), int(moved)
 
 
@@ -99,6 +104,7 @@ def event_call(event: Event) -> Call:
 
 def count_event(event: Event) -> Count:
     """(flops, bytes) of one recorded kernel call."""
+    formula_of(event.name)  # no count: LookupError before reading the arguments
     return count(event.name, event_call(event))
 
 
