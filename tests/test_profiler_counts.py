@@ -251,3 +251,39 @@ def test_a_kernel_event_without_a_count_is_an_error():
                   {"backend": "numpy", "scalars": {}, "keywords": ()})
     with pytest.raises(LookupError, match="no FLOP/byte count for kernel 'linear.made_up_kernel'"):
         key_averages([event], False, "")
+
+
+_OPTIMIZERS = [
+    (mg.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    (mg.optim.RMSprop, {"centered": True, "momentum": 0.5}),
+    (mg.optim.Adagrad, {}),
+    (mg.optim.Adadelta, {"weight_decay": 0.1}),
+    (mg.optim.AdamW, {"amsgrad": True}),
+]
+
+
+@pytest.mark.parametrize("optimizer_class, options", _OPTIMIZERS)
+def test_every_kernel_of_a_convolutional_step_is_counted(backend, optimizer_class, options):
+    """Each kernel a step reaches binds its recorded arguments and gets a count moving bytes."""
+    model = mg.nn.Sequential(
+        mg.nn.Conv2d(2, 4, 3, padding=1), mg.nn.BatchNorm2d(4), mg.nn.ReLU(), mg.nn.MaxPool2d(2),
+        mg.nn.AvgPool2d(2, stride=1), mg.nn.Flatten(), mg.nn.Dropout(0.2), mg.nn.AlphaDropout(0.1),
+        mg.nn.GaussianDropout(0.1), mg.nn.LayerNorm(36), mg.nn.Linear(36, 3))
+    optimizer = optimizer_class(model.parameters(), **options)
+    x = mg.randn(5, 2, 8, 8)
+    target = mg.tensor(np.arange(5) % 3)
+
+    def step():
+        optimizer.zero_grad()
+        logits = model(x)
+        loss = mg.nn.CrossEntropyLoss()(logits, target)
+        loss = loss + mg.nn.BCEWithLogitsLoss()(logits[:, 0], mg.ones(5))
+        loss.backward()
+        optimizer.step()
+
+    step()  # the optimizer's state exists: its update reads it
+    found = _kernel_counts(step)
+    assert len(found) >= 15
+    assert found.pop("dropout.alpha_coefficients") == [(0, 0)]  # scalar arithmetic on p
+    for name, calls in found.items():
+        assert all(moved > 0 for _, moved in calls), name
