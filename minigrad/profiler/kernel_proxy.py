@@ -33,7 +33,7 @@ def backend_of(module: ModuleType) -> str:
 def describe_arrays(values: Any) -> tuple:
     """Per argument (positional ones, then keyword ones in their order): (shape, dtype) when it
     is an array, None otherwise; one cheap pass (Recorder.events() splits and names them)."""
-    return tuple((a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in values)
+    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in values])
 
 
 def scalar_arguments(args: tuple, kwargs: dict) -> dict[int | str, Any]:
