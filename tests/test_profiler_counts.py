@@ -124,6 +124,20 @@ def test_conv2d_backward_counts_both_products_as_asked(backend, rng, flags, flop
                       weight_grad=gw, bias_grad=gb, num_threads=1) == (flops, moved)
 
 
+def test_pooling_counts(backend, rng):
+    x = _array(rng, (1, 2, 4, 4), F32)  # 2x2 windows, stride 2: 8 outputs
+    pool = kernels.load("pool", F32)
+    # 4 compares per output; x 128 + y 32 + argmax (int64) 64
+    assert _one_count("pool", "max_pool2d_forward", x, 2, None, 0, num_threads=1) == (32, 224)
+    y, argmax = pool.max_pool2d_forward(x, 2, None, 0, num_threads=1)
+    assert _one_count("pool", "max_pool2d_backward", y, argmax, (4, 4), input_grad=True,
+                      num_threads=1) == (8, 32 + 64 + 128)
+    assert _one_count("pool", "avg_pool2d_forward", x, 2, None, 0, num_threads=1) == (32, 160)
+    # the divide and 4 adds per output gradient; gy 32 + gx 128
+    assert _one_count("pool", "avg_pool2d_backward", y, (4, 4), 2, None, 0, input_grad=True,
+                      num_threads=1) == (40, 160)
+
+
 # ----------------------------------------------------------------------------- norms
 def test_batch_norm_counts(backend, rng):
     x = _array(rng, (4, 3, 5), F32)  # n = 60, C = 3

@@ -108,7 +108,7 @@ def avg_pool2d_forward(c: Call) -> Count:
 
 
 def avg_pool2d_backward(c: Call) -> Count:
-    """1 + kh kw per output gradient (the divide, the adds); gy read, gx written (0 unless asked)."""
+    """1 + kh kw per output gradient (divide, adds); gy read, gx written (0 unless asked)."""
     if not c["input_grad"]:
         return 0, 0
     gy, (h, w) = c["grad_output"], c["input_size"]
