@@ -1,5 +1,6 @@
 """`minigrad profile`: the main job's network profiled, its files, and its bad options."""
 import json
+import re
 
 import pytest
 
@@ -7,19 +8,27 @@ import minigrad as mg
 from minigrad import cli, kernels
 
 
+def table_rows(table: str) -> dict:
+    """{name: {column header: cell}} of the profile table (cells are 2+ spaces apart)."""
+    lines = [line for line in table.split("Self time per call")[0].splitlines()
+             if line[:1].isalnum() or line.startswith("#")]
+    header = re.split(r"\s{2,}", lines[0].strip())
+    return {cells[0]: dict(zip(header, cells)) for cells in
+            (re.split(r"\s{2,}", line.strip()) for line in lines[1:]) if len(cells) == len(header)}
+
+
 def test_profile_writes_the_table_the_trace_and_the_comparison(tmp_path, capsys):
     threads, backend = mg.get_num_threads(), mg.get_backend()
     assert cli.main(["profile", "--model", "mlp", "--batch-size", "8", "--steps", "2",
-                     "--warmup", "1", "--compare", "numpy", "--out", str(tmp_path)]) == 0
+                     "--warmup", "1", "--compare", "numpy", "--no-roofline",
+                     "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     table = (tmp_path / "profile.txt").read_text()
     assert table in printed
     # the MLP's layers: two Linear kernel calls forward per step, their backward, Adam's step
-    main_table = table.split("Self time per call")[0]
-    rows = {line.split()[0]: line.split() for line in main_table.splitlines()
-            if line[:1].isalpha()}
-    assert rows["linear.linear_forward"][-1] == "4"  # 2 layers x 2 recorded steps
-    assert rows["optim.adam_step"][-1] == "2"
+    rows = table_rows(table)
+    assert rows["linear.linear_forward"]["# of Calls"] == "4"  # 2 layers x 2 recorded steps
+    assert rows["optim.adam_step"]["# of Calls"] == "2"
     assert "step " in table and "kernels" in table and "NumPy twin" in table
     trace = json.loads((tmp_path / "trace.json").read_text())
     names = {event["name"] for event in trace["traceEvents"]}
@@ -57,5 +66,22 @@ def test_the_backend_is_restored_after_a_failing_step(monkeypatch, tmp_path):
     monkeypatch.setattr(kernels.load("linear", "float32"), "linear_forward", broken)
     with pytest.raises(RuntimeError, match="a kernel failed"):
         cli.main(["profile", "--model", "mlp", "--steps", "1", "--warmup", "0",
-                  "--backend", "compiled", "--out", str(tmp_path)])
+                  "--backend", "compiled", "--no-roofline", "--out", str(tmp_path)])
     assert mg.get_backend() == "compiled"
+
+
+def test_with_the_roofline_the_table_says_what_bounds_each_kernel(monkeypatch, tmp_path, capsys):
+    from minigrad.profiler import roofline
+    from minigrad.profiler.machine import Machine
+    fake = Machine(cpu="test", threads=1, peak_gflops={"float32": 100.0, "float64": 50.0},
+                   dram_gbs=20.0, cache_gbs=80.0)
+    monkeypatch.setattr(roofline, "machine", lambda threads=None: fake)
+    assert cli.main(["profile", "--model", "mlp", "--batch-size", "16", "--steps", "1",
+                     "--warmup", "0", "--out", str(tmp_path)]) == 0
+    table = (tmp_path / "profile.txt").read_text()
+    assert "Bound" in table and "% roof" in table
+    rows = table_rows(table)
+    assert rows["optim.adam_step"]["Bound"] == "memory"  # elementwise: far left of the ridge
+    assert rows["linear.linear_forward"]["Bound"] == "compute"  # a 784 x 256 gemm
+    if "matplotlib is not installed" not in capsys.readouterr().out:
+        assert (tmp_path / "roofline.png").stat().st_size > 10_000  # the roofline, not only bars

@@ -24,7 +24,8 @@ from .. import kernels, nn
 from ..creation import tensor
 from ..random import manual_seed
 from ..recipes import DATASETS, OPTIMIZERS, build_model
-from . import plot
+from . import plot, roofline
+from .events import KERNEL
 from .profile import profile
 from .schedule import schedule
 from .table import EventList, format_time, sort_rows
@@ -48,6 +49,9 @@ def add_parser(commands: Any) -> None:
     run.add_argument("--warmup", type=int, default=3, help="unrecorded steps first")
     run.add_argument("--compare", choices=["numpy"], default=None,
                      help="also profile on the NumPy twins and show their times beside")
+    run.add_argument("--roofline", action=argparse.BooleanOptionalAction, default=True,
+                     help="the Bound and %% roof columns and the roofline plot, from the machine's "
+                          "measured ceilings (`minigrad roofline`; measured once, then cached)")
     run.add_argument("--row-limit", type=int, default=25)
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--out", default="runs/profile")
@@ -80,7 +84,7 @@ def profile_training(args: argparse.Namespace, backend: str) -> profile:
     if args.threads is not None:
         kernels.set_num_threads(args.threads)
     try:
-        with profile(schedule=schedule(wait=0, warmup=args.warmup, active=args.steps),
+        with profile(schedule=schedule(wait=0, warmup=args.warmup, active=args.steps, repeat=1),
                      record_shapes=True) as prof:
             for _ in range(args.warmup + args.steps):
                 optimizer.zero_grad()
@@ -113,9 +117,11 @@ def run_command(args: argparse.Namespace) -> None:
     check(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    machine = roofline.machine(args.threads) if args.roofline else None
     prof = profile_training(args, args.backend)
     averages = prof.key_averages()
-    report = averages.table(sort_by="self_cpu_time_total", row_limit=args.row_limit)
+    report = averages.table(sort_by="self_cpu_time_total", row_limit=args.row_limit,
+                            machine=machine)
     if args.compare == "numpy":
         twin = profile_training(args, "numpy").key_averages()
         report += "\nSelf time per call, compiled kernels against the NumPy twins:\n"
@@ -124,4 +130,14 @@ def run_command(args: argparse.Namespace) -> None:
     (out / "profile.txt").write_text(report)
     prof.export_chrome_trace(str(out / "trace.json"))
     print(f"wrote {out / 'profile.txt'} and {out / 'trace.json'}")
-    print(plot.save([], None, plot.phase_times(prof.events()), out / "roofline.png"))
+    print(plot.save(kernel_points(averages), machine, plot.phase_times(prof.events()),
+                    out / "roofline.png"))
+
+
+def kernel_points(averages: EventList) -> list[plot.KernelPoint]:
+    """The kernel rows with a count, as points of the roofline (share: of the kernels' time)."""
+    rows = [row for row in averages if row.kind == KERNEL and row.intensity is not None
+            and row.gflops_per_s is not None]
+    total = sum(row.self_cpu_time_total for row in rows) or 1.0
+    return [plot.KernelPoint(row.key, row.dtype, row.intensity, row.gflops_per_s,
+                             row.self_cpu_time_total / total) for row in rows]

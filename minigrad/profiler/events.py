@@ -24,9 +24,11 @@ class Event:
     start_ns: int
     end_ns: int
     thread: int
-    input_shapes: tuple | None     # per positional argument: a shape tuple, or None (not an array)
-    input_dtypes: tuple | None     # per positional argument: the dtype's name, or None
-    args: dict[str, Any]           # kernels: backend and the scalar arguments (for later counts)
+    # per argument (positional, then keyword): a shape tuple / the dtype's name, or None (not an
+    # array); kernels always have them (counts.py), ops only under record_shapes
+    input_shapes: tuple | None
+    input_dtypes: tuple | None
+    args: dict[str, Any]           # kernels: backend, scalar arguments, keyword names (counts)
     self_ns: int = 0               # duration minus the direct children's durations
     kernel_ns: int = 0             # time inside kernel events nested anywhere within this one
     parent: Event | None = dataclasses.field(default=None, repr=False)

@@ -2,8 +2,10 @@
 
 A KernelProxy stands in for one kernel module (minigrad._C.<stem> or its NumPy twin): each public
 function the module defines is wrapped to record a "kernel" event named "<stem>.<function>"
-(linear.linear_forward) with the backend in its args, and, kept for the FLOP and byte counts,
-the scalar arguments; everything else is read from the module. `install` puts proxies in
+(linear.linear_forward) with the backend in its args and, kept for the FLOP and byte counts
+(counts.py), the shapes and dtypes of its array arguments (always, whatever record_shapes says),
+the scalar arguments and the names of the keyword arguments; everything else is read from the
+module. `install` puts proxies in
 `kernels._cache` and wraps `kernels.load` for modules loaded later; `restore` undoes both.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .events import KERNEL, Recorder
 
 _now = time.perf_counter_ns
 _thread = threading.get_ident
-_SCALARS = (int, float, bool, str, np.generic, type(None))
+_SCALARS = (int, float, bool, str, tuple, np.generic, type(None))  # tuple: stride, padding
 
 
 def backend_of(module: ModuleType) -> str:
@@ -31,7 +33,7 @@ def backend_of(module: ModuleType) -> str:
 def describe_arrays(values: Any) -> tuple:
     """Per argument (positional ones, then keyword ones in their order): (shape, dtype) when it
     is an array, None otherwise; one cheap pass (Recorder.events() splits and names them)."""
-    return tuple((a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in values)
+    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in values])
 
 
 def scalar_arguments(args: tuple, kwargs: dict) -> dict[int | str, Any]:
@@ -67,14 +69,15 @@ def _timed_kernel(recorder: Recorder, name: str, stem: str, backend: str,
     fixed_phase = "optimizer" if stem == "optim" else None
 
     def profiled_kernel(*args: Any, **kwargs: Any) -> Any:
-        arrays = describe_arrays((*args, *kwargs.values())) if recorder.record_shapes else None
+        arrays = describe_arrays((*args, *kwargs.values()))  # always: the counts need them
         start = _now()
         try:
             return kernel(*args, **kwargs)
         finally:
             end = _now()
             raw.append((name, KERNEL, fixed_phase or recorder.phase, start, end, _thread(),
-                        arrays, {"backend": backend, "scalars": scalar_arguments(args, kwargs)}))
+                        arrays, {"backend": backend, "scalars": scalar_arguments(args, kwargs),
+                                 "keywords": tuple(kwargs)}))
 
     return profiled_kernel
 

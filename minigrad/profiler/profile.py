@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable
 
 from . import instrument, table, trace
 from .events import RANGE, USER, Event, Recorder
+from .machine import Machine
 from .schedule import ProfilerAction, ProfilerActivity
 
 _now = time.perf_counter_ns
@@ -33,7 +34,7 @@ class profile:
     def __init__(self, *, activities: Iterable[ProfilerActivity] | None = None,
                  schedule: Callable[[int], ProfilerAction] | None = None,
                  on_trace_ready: Callable[[profile], Any] | None = None,
-                 record_shapes: bool = False) -> None:
+                 record_shapes: bool = False, machine: Machine | None = None) -> None:
         for activity in activities if activities is not None else ():
             if activity is not ProfilerActivity.CPU:
                 raise ValueError(f"minigrad profiles ProfilerActivity.CPU only, got {activity!r}")
@@ -43,6 +44,7 @@ class profile:
         self.record_steps = schedule is not None  # PyTorch's: ProfilerStep#N ranges
         self.on_trace_ready = on_trace_ready
         self.record_shapes = bool(record_shapes)
+        self.machine = machine  # the roofline of the table's Bound and % roof columns
         self.step_num = 0
         self.current_action = self.schedule(0)
         self._recorder: Recorder | None = None  # the span recording now
@@ -131,7 +133,7 @@ class profile:
         """The events grouped by name and phase (and input shapes), with their totals."""
         events = self.events()
         return table.key_averages(events, group_by_input_shape,
-                                  table.summarize(events, self._wall_ns()))
+                                  table.summarize(events, self._wall_ns()), self.machine)
 
     def summary(self) -> str:
         """One line: the step's wall time split into kernels and engine (everything else)."""

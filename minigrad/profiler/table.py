@@ -1,16 +1,18 @@
 """Averages per name (key_averages), PyTorch's table of them, and the step's summary line.
 
-The table's columns are the list COLUMNS: each is a header and a function of one row (and of
-the totals, for the percentages). The FLOP/byte columns of issue 14 (GFLOP/s, GB/s, intensity,
-% of roofline) are to be added there, from a counts module mapping "<stem>.<function>" and
-the kernel events' recorded arguments to (flops, bytes): each row keeps its events for that.
+The table's columns are the list COLUMNS (PyTorch's, with minigrad's Phase and Python), then
+COUNT_COLUMNS (FLOPs, GFLOP/s, GB/s, FLOP/B of the kernel rows, from counts.py) and, when a
+Machine is given, ROOFLINE_COLUMNS (Bound, % roof): each is a header and a function of one row
+(and of the total self time, or of the Machine).
 """
 from __future__ import annotations
 
 import dataclasses
 from typing import Callable
 
+from . import counts
 from .events import KERNEL, OP, RANGE, Event
+from .machine import Machine
 
 SORT_KEYS = ("self_cpu_time_total", "cpu_time_total", "count", "cpu_time")
 _NAME_WIDTH = 55  # PyTorch's widest Name column
@@ -29,6 +31,9 @@ class FunctionEventAvg:
     cpu_time_total: float = 0.0
     self_cpu_time_total: float = 0.0
     python_time_total: float = 0.0   # outside kernels (ops: their Python overhead)
+    flops: int = 0                   # kernel rows: the FLOPs and bytes of all calls (counts.py)
+    bytes: int = 0
+    dtype: str | None = None         # kernel rows: the data's dtype (whose peak bounds them)
     events: list[Event] = dataclasses.field(default_factory=list, repr=False)
 
     @property
@@ -41,30 +46,71 @@ class FunctionEventAvg:
         self.cpu_time_total += event.duration_ns / 1e3
         self.self_cpu_time_total += event.self_ns / 1e3
         self.python_time_total += event.python_ns / 1e3
+        if event.kind == KERNEL:
+            flops, moved = counts.count_event(event)
+            self.flops, self.bytes = self.flops + flops, self.bytes + moved
+            self.dtype = self.dtype or counts.data_dtype(event)
         self.events.append(event)
+
+    @property
+    def gflops_per_s(self) -> float | None:
+        """Achieved GFLOP/s: FLOPs / self time (kernel rows with time), else None."""
+        seconds = self.self_cpu_time_total / 1e6
+        return self.flops / seconds / 1e9 if self.kind == KERNEL and seconds > 0 else None
+
+    @property
+    def gbytes_per_s(self) -> float | None:
+        """Achieved GB/s: bytes / self time (kernel rows with time), else None."""
+        seconds = self.self_cpu_time_total / 1e6
+        return self.bytes / seconds / 1e9 if self.kind == KERNEL and seconds > 0 else None
+
+    @property
+    def intensity(self) -> float | None:
+        """Arithmetic intensity, FLOPs per byte (kernel rows that move bytes), else None."""
+        return self.flops / self.bytes if self.kind == KERNEL and self.bytes > 0 else None
+
+    def bound(self, machine: Machine) -> str | None:
+        """"memory" or "compute" at this row's intensity on machine (None: not known)."""
+        if self.intensity is None or self.dtype not in machine.peak_gflops:
+            return None
+        return machine.bound(self.intensity, self.dtype)
+
+    def roof_percent(self, machine: Machine) -> float | None:
+        """Achieved GFLOP/s as a percentage of the attainable min(peak, intensity x bandwidth)."""
+        if self.bound(machine) is None or self.gflops_per_s is None:
+            return None
+        attainable = machine.attainable_gflops(self.intensity, self.dtype)
+        return 100 * self.gflops_per_s / attainable if attainable > 0 else None
 
 
 class EventList(list):
     """The rows of key_averages(), with PyTorch's `table` and minigrad's `summary`."""
 
     def __init__(self, rows: list[FunctionEventAvg], summary_line: str,
-                 grouped_by_shape: bool) -> None:
+                 grouped_by_shape: bool, machine: Machine | None = None) -> None:
         super().__init__(rows)
         self._summary_line = summary_line
         self._grouped_by_shape = grouped_by_shape
+        self.machine = machine
 
     def summary(self) -> str:
         """The step's wall time split into kernels and engine (profile.summary())."""
         return self._summary_line
 
-    def table(self, sort_by: str = "self_cpu_time_total", row_limit: int = 20) -> str:
+    def table(self, sort_by: str = "self_cpu_time_total", row_limit: int = 20,
+              machine: Machine | None = None) -> str:
         """The rows sorted by sort_by (largest first), at most row_limit of them (all when
-        negative), in PyTorch's layout with minigrad's Phase and Python columns."""
+        negative), in PyTorch's layout with minigrad's Phase and Python columns, then the counts'
+        columns, then Bound and % roof when there is a Machine (this one, else the profile's)."""
         rows = sort_rows(self, sort_by)
         if row_limit >= 0:
             rows = rows[:row_limit]
         total_self = sum(row.self_cpu_time_total for row in self)
+        machine = machine if machine is not None else self.machine
         columns = [c for c in COLUMNS if self._grouped_by_shape or c[0] != "Input Shapes"]
+        columns += COUNT_COLUMNS
+        columns += [(header, _given(value, machine)) for header, value in ROOFLINE_COLUMNS
+                    if machine is not None]
         cells = [[header for header, _ in columns]]
         cells += [[value(row, total_self) for _, value in columns] for row in rows]
         widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
@@ -115,15 +161,50 @@ COLUMNS: list[tuple[str, Callable[[FunctionEventAvg, float], str]]] = [
 ]
 
 
+def _number(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _si(count: int) -> str:
+    """A count with an SI prefix: 1.234M, 56.000G."""
+    for prefix, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.3f}{prefix}"
+    return str(count)
+
+
+def _kernel_only(value: Callable[[FunctionEventAvg], str]) -> Callable:
+    return lambda row, total: value(row) if row.kind == KERNEL else "-"
+
+
+COUNT_COLUMNS: list[tuple[str, Callable[[FunctionEventAvg, float], str]]] = [
+    ("FLOPs", _kernel_only(lambda row: _si(row.flops))),
+    ("GFLOP/s", _kernel_only(lambda row: _number(row.gflops_per_s))),
+    ("GB/s", _kernel_only(lambda row: _number(row.gbytes_per_s))),
+    ("FLOP/B", _kernel_only(lambda row: _number(row.intensity))),
+]
+
+ROOFLINE_COLUMNS: list[tuple[str, Callable[[FunctionEventAvg, Machine], str]]] = [
+    ("Bound", lambda row, machine: row.bound(machine) or "-"),
+    ("% roof", lambda row, machine: _number(row.roof_percent(machine), 1)),
+]
+
+
+def _given(value: Callable, machine: Machine) -> Callable[[FunctionEventAvg, float], str]:
+    """A roofline column's value as a function of (row, total) like the others."""
+    return lambda row, total: value(row, machine)
+
+
 def _shapes_text(event: Event) -> str:
     """PyTorch's Input Shapes: [[256, 2], [20, 2], []] (an empty list for a non-array)."""
     shapes = event.input_shapes or ()
     return "[" + ", ".join("[]" if s is None else str(list(s)) for s in shapes) + "]"
 
 
-def key_averages(events: list[Event], group_by_input_shape: bool,
-                 summary_line: str) -> EventList:
-    """One row per name and phase (and input shapes when group_by_input_shape)."""
+def key_averages(events: list[Event], group_by_input_shape: bool, summary_line: str,
+                 machine: Machine | None = None) -> EventList:
+    """One row per name and phase (and input shapes when group_by_input_shape); a kernel event
+    without a count raises LookupError (counts.count)."""
     rows: dict[tuple, FunctionEventAvg] = {}
     for event in events:
         shapes = _shapes_text(event) if group_by_input_shape else ""
@@ -131,7 +212,7 @@ def key_averages(events: list[Event], group_by_input_shape: bool,
         if key not in rows:
             rows[key] = FunctionEventAvg(event.name, event.kind, event.phase, shapes)
         rows[key].add(event)
-    return EventList(list(rows.values()), summary_line, group_by_input_shape)
+    return EventList(list(rows.values()), summary_line, group_by_input_shape, machine)
 
 
 def _is_step(event: Event) -> bool:
