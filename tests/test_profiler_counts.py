@@ -301,3 +301,10 @@ def test_every_kernel_of_a_convolutional_step_is_counted(backend, optimizer_clas
     assert found.pop("dropout.alpha_coefficients") == [(0, 0)]  # scalar arithmetic on p
     for name, calls in found.items():
         assert all(moved > 0 for _, moved in calls), name
+
+
+def test_the_triad_counts_two_flops_and_three_arrays_per_element_and_repeat():
+    from minigrad.profiler import counts
+    a = counts.Array((1000,), 8)
+    call = {"a": a, "b": a, "c": a, "scalar": 3.0, "repeats": 5, "num_threads": 1}
+    assert counts.count("stream.triad", call) == (2 * 1000 * 5, 3 * 1000 * 8 * 5)

@@ -20,41 +20,18 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-from typing import Any, Callable, NamedTuple
+from typing import Callable
 
 import numpy as np
 
+from . import counts_passes, counts_products
+from .countable import Array, Call, Count
 from .events import Event
-
-
-class Array(NamedTuple):
-    """What a count needs of an array argument: its shape and the byte size of one element."""
-
-    shape: tuple
-    itemsize: int
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-    @property
-    def nbytes(self) -> int:
-        return self.size * self.itemsize
-
-
-Call = dict[str, Any]    # a kernel's parameters by name: Array, scalar or None
-Count = tuple[int, int]  # (flops, bytes)
-
-
-def nbytes(array: Array | None) -> int:
-    """The bytes of an optional array argument (0 for None)."""
-    return 0 if array is None else array.nbytes
 
 
 @functools.cache
 def counts() -> dict[str, Callable[[Call], Count]]:
     """"<stem>.<function>" -> its count, for every kernel function with one."""
-    from . import counts_passes, counts_products  # they import Array and Call from here
     return {f"{stem}.{formula.__name__}": formula
             for module in (counts_products, counts_passes)
             for stem, formulas in module.KERNELS.items() for formula in formulas}

@@ -5,7 +5,7 @@ n is the number of elements, s the data's itemsize; statistics kept in float64 a
 """
 from __future__ import annotations
 
-from .counts import Call, Count, nbytes
+from .countable import Call, Count, nbytes
 
 STAT = 8  # bytes of a float64 statistic (mean, var, rstd, a row's loss)
 
@@ -197,6 +197,12 @@ def zero_fill(c: Call) -> Count:
     return 0, c["array"].nbytes
 
 
+def triad(c: Call) -> Count:
+    """a = b + s c, `repeats` times: 2 FLOPs per element; b, c read and a written each time."""
+    a, repeats = c["a"], c["repeats"]
+    return 2 * a.size * repeats, (nbytes(a) + nbytes(c["b"]) + nbytes(c["c"])) * repeats
+
+
 KERNELS = {
     "batch_norm": (batch_norm_stats, batch_norm_apply, batch_norm_backward),
     "layer_norm": (layer_norm_forward, layer_norm_backward),
@@ -204,4 +210,5 @@ KERNELS = {
     "dropout": (alpha_coefficients, dropout_forward, alpha_dropout_forward,
                 gaussian_dropout_forward, masked_scale),
     "optim": (sgd_step, adam_step, rmsprop_step, adagrad_step, adadelta_step, zero_fill),
+    "stream": (triad,),
 }

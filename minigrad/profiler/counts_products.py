@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._validate import pair
 from .._validate.conv import window_output_size
 from .._validate.pool import pool_geometry
-from .counts import Array, Call, Count, nbytes
+from .countable import Array, Call, Count, nbytes
 
 # per output element: the activation (forward) and its derivative from y (backward)
 ACTIVATION_FLOPS = {"none": 0, "relu": 1, "leaky_relu": 1, "sigmoid": 3, "tanh": 1}
