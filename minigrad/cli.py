@@ -25,7 +25,7 @@ from . import manual_seed, nn, optim
 from .creation import tensor
 from .data import DataLoader, TensorDataset
 from .profiler import command as profile_command, roofline as ceilings
-from .recipes import DATASETS, OPTIMIZERS, build_model
+from .recipes import DATASETS, OPTIMIZERS, add_model_arguments, build_model
 from .serialization import CheckpointError, load, save
 from .train import evaluate, fit
 
@@ -161,18 +161,10 @@ def parser() -> argparse.ArgumentParser:
                                    "classifiers on offline digit datasets.")
     commands = main.add_subparsers(dest="command", required=True)
     run = commands.add_parser("train", help="train a network and save it")
-    run.add_argument("--data", choices=sorted(DATASETS), default="mnist",
-                     help="mnist: the 5,000-image MNIST sample; digits: scikit-learn's 8x8 digits")
-    run.add_argument("--model", choices=["lenet", "mlp"], default="lenet")
-    run.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
-    run.add_argument("--dropout", type=float, default=0.0)
-    run.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    run.add_argument("--lr", type=float, default=1e-3)
+    add_model_arguments(run)
     run.add_argument("--schedule", choices=["none", "step", "cosine", "exponential", "onecycle"],
                      default="none")
-    run.add_argument("--weight-decay", type=float, default=0.0)
     run.add_argument("--epochs", type=int, default=15)
-    run.add_argument("--batch-size", type=int, default=64)
     run.add_argument("--patience", type=int, default=5, help="stop after this many epochs "
                      "without a lower validation loss")
     run.add_argument("--seed", type=int, default=0, help="initial weights, shuffling and the "

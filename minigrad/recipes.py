@@ -3,6 +3,8 @@ optimizers by name, and the network (the source texts' LeNet-style conv net or a
 """
 from __future__ import annotations
 
+import argparse
+
 from . import nn, optim
 from .data import load_digits_sample, load_mnist_sample
 
@@ -36,3 +38,18 @@ def build_model(config: dict) -> nn.Module:
     norm1d = [nn.BatchNorm1d(256)] if config["batchnorm"] else []
     return nn.Sequential(nn.Flatten(), nn.Linear(side * side, 256), *norm1d, nn.ReLU(), *drop,
                          nn.Linear(256, 10))
+
+
+def add_model_arguments(command: argparse.ArgumentParser) -> None:
+    """The options that choose the network and its optimizer: the same for `minigrad train` and
+    `minigrad profile` (--data picks the image size, 28 for mnist, 8 for digits)."""
+    command.add_argument("--data", choices=sorted(DATASETS), default="mnist",
+                         help="mnist: the 5,000-image MNIST sample; digits: scikit-learn's 8x8 "
+                              "digits")
+    command.add_argument("--model", choices=["lenet", "mlp"], default="lenet")
+    command.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
+    command.add_argument("--dropout", type=float, default=0.0)
+    command.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
+    command.add_argument("--lr", type=float, default=1e-3)
+    command.add_argument("--weight-decay", type=float, default=0.0)
+    command.add_argument("--batch-size", type=int, default=64)

@@ -23,7 +23,7 @@ import numpy as np
 from .. import kernels, nn
 from ..creation import tensor
 from ..random import manual_seed
-from ..recipes import DATASETS, OPTIMIZERS, build_model
+from ..recipes import DATASETS, OPTIMIZERS, add_model_arguments, build_model
 from . import plot, roofline
 from .events import KERNEL
 from .profile import profile
@@ -34,15 +34,7 @@ from .table import EventList, format_time, sort_rows
 def add_parser(commands: Any) -> None:
     """The `profile` subcommand's options (the model options are `minigrad train`'s)."""
     run = commands.add_parser("profile", help="profile training steps of the main job's network")
-    run.add_argument("--data", choices=sorted(DATASETS), default="mnist",
-                     help="the image size of the batch (28 for mnist, 8 for digits)")
-    run.add_argument("--model", choices=["lenet", "mlp"], default="lenet")
-    run.add_argument("--batchnorm", action=argparse.BooleanOptionalAction, default=True)
-    run.add_argument("--dropout", type=float, default=0.0)
-    run.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="adam")
-    run.add_argument("--lr", type=float, default=1e-3)
-    run.add_argument("--weight-decay", type=float, default=0.0)
-    run.add_argument("--batch-size", type=int, default=64)
+    add_model_arguments(run)
     run.add_argument("--backend", choices=list(kernels.BACKENDS), default="compiled")
     run.add_argument("--threads", type=int, default=None, help="default: the cores available")
     run.add_argument("--steps", type=int, default=10, help="recorded training steps")
