@@ -1,8 +1,11 @@
-"""Tensor: an ndarray (`_array`, internal), its gradient (`grad`), `requires_grad`, and operator sugar.
+"""Tensor: an ndarray (`_array`, internal), its gradient (`grad`), `requires_grad`, its graph node.
 
-Everything a Tensor computes is delegated to the ops in minigrad.ops; this file only gives the
-PyTorch-style names. As in PyTorch, `Tensor.data` is a Tensor sharing the memory, outside the graph
-(`p.data.normal_(0, 0.01)`, `w.data -= lr * w.grad.data`); `.numpy()` is the way out to NumPy.
+This file holds what a tensor is, and imports nothing above the bottom floor (dtypes, shapes,
+devices, grad mode, printing). What a tensor computes (`x + y`, `x.sum()`, `x.backward()`,
+`x.add_(y)`, `x.to(...)`) is the ops', the engine's and inplace.py's, which all import Tensor:
+minigrad/tensor_methods.py attaches them as methods, in one place. As in PyTorch, `Tensor.data`
+is a Tensor sharing the memory, outside the graph (`p.data.normal_(0, 0.01)`,
+`w.data -= lr * w.grad.data`); `.numpy()` is the way out to NumPy.
 
 In-place methods keep PyTorch's version counter: each change is counted on the tensor that owns the
 memory (a view's `_base`, else the tensor itself), so the engine can refuse to backpropagate through
