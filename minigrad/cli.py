@@ -9,6 +9,8 @@
     minigrad profile [the model options] [--steps N] [--compare numpy] [--out DIR]
                      (profiler/command.py)
     minigrad roofline [--threads N] [--refresh] [--quick]
+    minigrad experiment list
+    minigrad experiment NAME [--quick] [--seed S] [--out DIR]   (minigrad/experiments/)
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import manual_seed, nn, optim
+from . import experiments, manual_seed, nn, optim
 from .creation import tensor
 from .data import DataLoader, TensorDataset
 from .profiler import command as profile_command, roofline as ceilings
@@ -156,6 +158,24 @@ def roofline(args: argparse.Namespace) -> None:
     print(ceilings.describe(measured, ceilings.cache_path()))
 
 
+def experiment(args: argparse.Namespace) -> None:
+    """List the experiments, or run one: print its headline numbers, write NAME.json and
+    NAME.png to --out."""
+    if args.name == "list":
+        for name, entry in experiments.catalog().items():
+            print(f"{name:28s} {entry.summary}  [{entry.source}]")
+        return
+    messages: list[str] = []
+    started = time.perf_counter()
+    results = experiments.run(args.name, quick=args.quick, seed=args.seed, out=args.out,
+                              messages=messages)
+    for line in experiments.lookup(args.name).headline(results):
+        print(line)
+    print(f"{time.perf_counter() - started:.1f} s; results: {Path(args.out) / args.name}.json")
+    for message in messages:
+        print(message)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="minigrad", description="Train and evaluate digit "
                                    "classifiers on offline digit datasets.")
@@ -185,6 +205,13 @@ def parser() -> argparse.ArgumentParser:
     ceilings.add_argument("--quick", action="store_true", help="smaller products and arrays "
                           "(rougher figures, in a second or two)")
     ceilings.set_defaults(func=roofline)
+    texts = commands.add_parser("experiment", help="run one of the source texts' experiments "
+                                "(`minigrad experiment list` lists them)")
+    texts.add_argument("name", help="an experiment's name, or `list`")
+    texts.add_argument("--quick", action="store_true", help="a reduced version, in seconds")
+    texts.add_argument("--seed", type=int, default=0)
+    texts.add_argument("--out", default="runs/experiments")
+    texts.set_defaults(func=experiment)
     return main
 
 
@@ -198,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
                         "--patience >= 0")
     if args.command == "roofline" and args.threads is not None and args.threads < 1:
         arguments.error("--threads must be >= 1")
+    if args.command == "experiment" and args.seed < 0:
+        arguments.error("--seed must be >= 0")
     try:
         args.func(args)
     except (OSError, CheckpointError, ValueError, KeyError) as error:  # OSError: str has the path
