@@ -6,7 +6,7 @@
 from cython cimport floating
 
 cdef enum:
-    LANES = 32
+    LANES = 16
 
 
 cdef inline void centered_sums(const floating* u, const floating* v, Py_ssize_t n,
