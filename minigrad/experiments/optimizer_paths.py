@@ -286,8 +286,8 @@ def draw_1d(results: dict, figure) -> None:
         axes = figure.add_subplot(1, len(results["runs"]), index)
         axes.plot(run["curve_x"], run["curve_f"], "-")
         axes.plot(run["iterates"], run["f"], "-o", markersize=3)
-        axes.set(title=f"{run['function']}, lr {run['lr']} ({run['shows']})", xlabel="x",
-                 ylabel="f(x)")
+        axes.set_title(f"{run['function']}, lr {run['lr']}\n({run['shows']})", fontsize=10)
+        axes.set(xlabel="x", ylabel="f(x)")
 
 
 def headline_1d(results: dict) -> list[str]:
