@@ -70,6 +70,8 @@ def elongated_bowl(x, y):
     return x ** 2 / 20 + y ** 2
 
 
+# PyTorch's eps=1e-6 makes AdaDelta's first steps about 1e-3 long: 30 steps barely move
+ADADELTA = partial(mg.optim.Adadelta, lr=1.0, rho=0.9, eps=1e-2)
 BOWL_START, BOWL_STEPS = (-7.0, 2.0), 30
 BOWL_SETUPS = {  # the text's four rates, and sensible ones for the three it does not run
     "SGD": partial(mg.optim.SGD, lr=0.95),
@@ -77,8 +79,7 @@ BOWL_SETUPS = {  # the text's four rates, and sensible ones for the three it doe
     "Nesterov": partial(textbook.Nesterov, lr=0.1, momentum=0.9),
     "AdaGrad": partial(textbook.AdaGrad, lr=1.5),
     "RMSprop": partial(textbook.RMSprop, lr=0.1, decay_rate=0.99),
-    # PyTorch's eps=1e-6 makes AdaDelta's first steps about 1e-3 long: 30 steps barely move
-    "AdaDelta": partial(mg.optim.Adadelta, lr=1.0, rho=0.9, eps=1e-2),
+    "AdaDelta": ADADELTA,
     "Adam": partial(textbook.Adam, lr=0.3),
 }
 
@@ -146,20 +147,17 @@ SPHERE_SETUPS = {  # the text's rates and epochs (eps inside the root), then Nes
     "Momentum": (partial(textbook.Momentum, lr=0.01, momentum=0.9), 50),
     "Adam": (partial(textbook.AdamEpsInside, lr=0.2, betas=(0.9, 0.99), eps=1e-7), 20),
     "Nesterov": (partial(textbook.Nesterov, lr=0.01, momentum=0.9), 50),
-    "AdaDelta": (partial(mg.optim.Adadelta, lr=1.0, rho=0.9, eps=1e-2), 50),
+    "AdaDelta": (ADADELTA, 50),
 }
 SURFACE_STEPS, SURFACE_BOX = 150, 3.0  # the text's 150 steps; its plot spans [-3, 3]
-SURFACE_SETUPS = {
-    "SGD": (partial(mg.optim.SGD, lr=0.01), SURFACE_STEPS),
-    "AdaGrad": (partial(textbook.AdaGradEpsInside, lr=0.5, eps=1e-7), SURFACE_STEPS),
-    "RMSprop": (partial(textbook.RMSpropEpsInside, lr=0.1, decay_rate=0.9, eps=1e-7),
-                SURFACE_STEPS),
-    "Momentum": (partial(textbook.Momentum, lr=0.01, momentum=0.9), SURFACE_STEPS),
-    "Adam": (partial(textbook.AdamEpsInside, lr=0.1, betas=(0.9, 0.99), eps=1e-7),
-             SURFACE_STEPS),
-    "Nesterov": (partial(textbook.Nesterov, lr=0.01, momentum=0.9), SURFACE_STEPS),
-    "AdaDelta": (partial(mg.optim.Adadelta, lr=1.0, rho=0.9, eps=1e-2), SURFACE_STEPS),
-}
+SURFACE_SETUPS = {name: (make, SURFACE_STEPS) for name, make in {  # the text's 3-D rates
+    "SGD": partial(mg.optim.SGD, lr=0.01),
+    "AdaGrad": partial(textbook.AdaGradEpsInside, lr=0.5, eps=1e-7),
+    "RMSprop": partial(textbook.RMSpropEpsInside, lr=0.1, decay_rate=0.9, eps=1e-7),
+    "Momentum": partial(textbook.Momentum, lr=0.01, momentum=0.9),
+    "Adam": partial(textbook.AdamEpsInside, lr=0.1, betas=(0.9, 0.99), eps=1e-7),
+    "Nesterov": partial(textbook.Nesterov, lr=0.01, momentum=0.9),
+    "AdaDelta": ADADELTA}.items()}
 CUBIC_START, SADDLE_STARTS = (2.0, 3.0), {"on_ridge": (1.0, 0.0), "off_ridge": (1.0, 1e-3)}
 
 
