@@ -55,14 +55,16 @@ def mnist_splits(seed: int, quick: bool) -> Splits:
 
 
 def train_classifier(model: Module, optimizer: Any, data: Splits, epochs: int,
-                     batch_size: int, seed: int, scheduler: Any = None) -> dict:
-    """Train with cross-entropy, shuffling by `seed`; the per-iteration training loss, the
-    per-epoch training and validation loss and accuracy, and the final test accuracy."""
+                     batch_size: int, seed: int, scheduler: Any = None,
+                     scheduler_per_batch: bool = False) -> dict:
+    """Train with cross-entropy, shuffling by `seed` (the scheduler stepped after each epoch,
+    or after each batch); the per-iteration training loss, the per-epoch training and
+    validation loss and accuracy, and the final test accuracy."""
     loader = DataLoader(TensorDataset(data.x_train, data.y_train), batch_size=batch_size,
                         shuffle=True, generator=np.random.default_rng(seed))
     val_loader = DataLoader(TensorDataset(data.x_val, data.y_val), batch_size=500)
     history = fit(model, optimizer, CrossEntropyLoss(), loader, epochs, val_loader, scheduler,
-                  restore_best=False, progress=False)
+                  scheduler_per_batch, restore_best=False, progress=False)
     test = evaluate(model, DataLoader(TensorDataset(data.x_test, data.y_test), batch_size=500),
                     CrossEntropyLoss())
     epochs_seen = history.epochs

@@ -5,3 +5,4 @@ from .optimizer import Optimizer
 from .noise import GradientNoise
 from .sgd import SGD
 from . import lr_scheduler
+from . import textbook
