@@ -180,13 +180,19 @@ def half_squared_error(model: nn.Module, x: Any, y: Any) -> Any:
     return F.mse_loss(model(x), y) / 2
 
 
-def train_with_weight_decay(data: dict, lam: float, seed: int) -> dict:
-    """SGD on the half squared error with weight_decay=lam on the weight (not the bias): the
-    text's w <- (1 - lr lam) w - lr grad; the train and test loss after every epoch."""
+def initial_regression_model(seed: int) -> nn.Linear:
+    """The text's init_params: w ~ N(0, 1), b = 0 (the same for every lambda)."""
     manual_seed(seed)
     model = nn.Linear(N_FEATURES, 1)
     nn.init.normal_(model.weight)
     nn.init.zeros_(model.bias)
+    return model
+
+
+def train_with_weight_decay(data: dict, lam: float, seed: int) -> dict:
+    """SGD on the half squared error with weight_decay=lam on the weight (not the bias): the
+    text's w <- (1 - lr lam) w - lr grad; the train and test loss after every epoch."""
+    model = initial_regression_model(seed)
     optimizer = optim.SGD([{"params": [model.weight], "weight_decay": lam},
                            {"params": [model.bias]}], lr=REGRESSION_LR)
     loader = DataLoader(TensorDataset(data["x_train"], data["y_train"]), batch_size=BATCH_SIZE,
@@ -201,7 +207,8 @@ def train_with_weight_decay(data: dict, lam: float, seed: int) -> dict:
             for part in ("train", "test"):
                 curves[f"{part}_loss"].append(
                     half_squared_error(model, data[f"x_{part}"], data[f"y_{part}"]).item())
-    return {**curves, "weight_norm": float(np.linalg.norm(model.weight.detach().numpy()))}
+    weight = model.weight.detach().numpy()[0]
+    return {**curves, "weight": weight, "weight_norm": float(np.linalg.norm(weight))}
 
 
 def compute_weight_decay(quick: bool, seed: int) -> dict:
@@ -212,7 +219,9 @@ def compute_weight_decay(quick: bool, seed: int) -> dict:
     x_test, y_test = synthetic_regression(rng, N_TEST_REGRESSION)
     data = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
     runs = {str(lam): train_with_weight_decay(data, lam, seed) for lam in LAMBDAS}
-    return {"lambdas": list(LAMBDAS), "epochs": EPOCHS, "runs": runs}
+    initial_weight = initial_regression_model(seed).weight.detach().numpy()[0]
+    return {"lambdas": list(LAMBDAS), "epochs": EPOCHS, "initial_weight": initial_weight,
+            "runs": runs}
 
 
 def draw_weight_decay(results: dict, figure: Any) -> None:
