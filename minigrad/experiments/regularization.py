@@ -38,6 +38,7 @@ DECAY_BETA = 0.001     # the text's beta in theta <- (1 - beta) theta - lr g
 DROP_RATE = 0.3
 FRESH_POINTS = 10_000
 GRID_SIDE = 60
+POINT_STYLES = {"train": {"marker": "o", "edgecolors": "k"}, "test": {"marker": "x"}}
 CURES = {"no regularization": {}, "L2 penalty": {"l2": L2_LAMBDA},
          "weight decay": {"weight_decay": DECAY_BETA / LEARNING_RATE},
          "dropout": {"drop_rate": DROP_RATE}}
@@ -110,6 +111,7 @@ def boundary_grid(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def compute_moons(quick: bool, seed: int) -> dict:
+    iterations = QUICK_ITERATIONS if quick else ITERATIONS
     data = moons_splits(seed)
     x_train = tensor(data["x_train"], dtype=np.float32)
     y_train = tensor(data["y_train"][:, None], dtype=np.float32)
@@ -118,15 +120,14 @@ def compute_moons(quick: bool, seed: int) -> dict:
     models = {}
     for name, cure in CURES.items():
         manual_seed(seed)  # the same initial weights (and dropout masks) for every model
-        model = train_moons_model(x_train, y_train, QUICK_ITERATIONS if quick else ITERATIONS,
-                                  **cure)
+        model = train_moons_model(x_train, y_train, iterations, **cure)
         models[name] = {
             "train_accuracy": accuracy(model, data["x_train"], data["y_train"]),
             "test_accuracy": accuracy(model, data["x_test"], data["y_test"]),
             "fresh_accuracy": accuracy(model, data["x_fresh"], data["y_fresh"]),
             "parameter_norm": parameter_norm(model),
             "grid_probability": probability(model, grid_points).reshape(GRID_SIDE, GRID_SIDE)}
-    return {"iterations": QUICK_ITERATIONS if quick else ITERATIONS, "models": models,
+    return {"iterations": iterations, "models": models,
             "grid_x": grid_x, "grid_y": grid_y, "x_train": data["x_train"],
             "y_train": data["y_train"], "x_test": data["x_test"], "y_test": data["y_test"]}
 
@@ -138,11 +139,10 @@ def draw_moons(results: dict, figure: Any) -> None:
         axes = figure.add_subplot(1, len(results["models"]), i + 1)
         axes.contourf(results["grid_x"], results["grid_y"], model["grid_probability"],
                       levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
-        for part, marker in (("train", "o"), ("test", "x")):
+        for part, style in POINT_STYLES.items():
             points = np.asarray(results[f"x_{part}"])
-            axes.scatter(points[:, 0], points[:, 1], c=results[f"y_{part}"], cmap="bwr",
-                         marker=marker, s=12, linewidths=1, edgecolors="k" if marker == "o"
-                         else None, label=part)
+            axes.scatter(points[:, 0], points[:, 1], c=results[f"y_{part}"], cmap="bwr", s=12,
+                         linewidths=1, label=part, **style)
         axes.set_title(f"{name}\ntrain {model['train_accuracy']:.1%}, "
                        f"test {model['test_accuracy']:.1%}", fontsize=9)
         axes.set_xlabel("x1")
