@@ -6,7 +6,7 @@
 from cython cimport floating
 
 cdef enum:
-    LANES = 16
+    LANES = 32
 
 
 cdef inline void centered_sums(const floating* u, const floating* v, Py_ssize_t n,
