@@ -22,6 +22,7 @@ from ._mnist import mnist_splits, train_classifier
 TEXT_HIDDEN = (200, 400, 300, 2)  # text 000's MLP [100, 200, 400, 300, 2, 2]
 WATCHED = 3                       # it prints z[3]: the 2-unit layer's input to its activation
 TEXT_GAMMA, TEXT_BETA = (1, 2, 3, 5), (3, 2, 1, 2)  # text 000's model3, per hidden layer
+RUNNING_STEPS = 50                                  # its forward passes for the running stats
 
 
 def normal_linear(n_in: int, n_out: int, std: float) -> nn.Linear:
@@ -49,18 +50,23 @@ def mlp(sizes: tuple[int, ...], activation: type, batch_norm: dict | None,
     return nn.Sequential(*layers), pre_activations
 
 
-# ----------------------------------------------------------------- internal covariate shift
-def record_training_outputs(module: nn.Module) -> list[np.ndarray]:
-    """The module's output on every training batch (eval-mode forwards are skipped)."""
-    outputs: list[np.ndarray] = []
+def record_forwards(module: nn.Module) -> list[tuple[bool, np.ndarray, np.ndarray]]:
+    """(training?, input, output) of every forward of the module, as arrays."""
+    calls: list[tuple[bool, np.ndarray, np.ndarray]] = []
 
     def hook(layer: nn.Module, args: Any, output: Any) -> None:
-        if layer.training:
-            outputs.append(output.detach().numpy().copy())
+        calls.append((layer.training, args[0].detach().numpy().copy(),
+                      output.detach().numpy().copy()))
     module.register_forward_hook(hook)
-    return outputs
+    return calls
 
 
+def training_outputs(calls: list[tuple[bool, np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """The outputs of the training-mode forwards (validation passes are left out)."""
+    return [output for training, _, output in calls if training]
+
+
+# ----------------------------------------------------------------- internal covariate shift
 def histograms(batches: list[np.ndarray], moments: list[int], bins: int = 30) -> dict:
     """Histograms of unit 0's values in the batches at the given steps, on shared bin edges."""
     chosen = [batches[step][:, 0] for step in moments]
@@ -75,11 +81,12 @@ def shift_run(batch_norm: bool, data: Any, epochs: int, seed: int) -> dict:
     mg.manual_seed(seed)
     sizes = (data.x_train.shape[1], *TEXT_HIDDEN, 10)
     model, pre_activations = mlp(sizes, nn.Tanh, {"affine": False} if batch_norm else None, 1.0)
-    watched = record_training_outputs(pre_activations[WATCHED])
+    watched_calls = record_forwards(pre_activations[WATCHED])
     linears = [layer for layer in model if isinstance(layer, nn.Linear)]
-    linear = record_training_outputs(linears[WATCHED])
+    linear_calls = record_forwards(linears[WATCHED])
     curves = train_classifier(model, optim.Adam(model.parameters(), lr=1e-3), data, epochs,
                               batch_size=64, seed=seed)
+    watched, linear = training_outputs(watched_calls), training_outputs(linear_calls)
     steps = len(watched)
     moments = sorted({0, steps // 3, 2 * steps // 3, steps - 1})
     return {"mean": np.array([z.mean(axis=0) for z in watched]),
@@ -98,16 +105,6 @@ def compute_covariate_shift(quick: bool, seed: int) -> dict:
 
 
 # ------------------------------------------------------------------------ running statistics
-def record_inputs_and_outputs(module: nn.Module) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(input, output) of every forward of the module, as arrays."""
-    calls: list[tuple[np.ndarray, np.ndarray]] = []
-
-    def hook(layer: nn.Module, args: Any, output: Any) -> None:
-        calls.append((args[0].detach().numpy().copy(), output.detach().numpy().copy()))
-    module.register_forward_hook(hook)
-    return calls
-
-
 def closed_form(batch_mean: np.ndarray, batch_var: np.ndarray, momentum: float,
                 steps: int) -> tuple[np.ndarray, np.ndarray]:
     """The running statistics after k = 0..steps updates with the same batch, from
@@ -118,7 +115,7 @@ def closed_form(batch_mean: np.ndarray, batch_var: np.ndarray, momentum: float,
 
 
 def compute_running_stats(quick: bool, seed: int) -> dict:
-    """Text 000's model3 (gamma and beta per layer) forwarded 50 times in train mode on one
+    """Text 000's model3 (gamma and beta per layer) forwarded RUNNING_STEPS times in train mode on one
     batch of 200 N(0, 1) samples (no training, as the text), then in eval mode; in float64."""
     mg.manual_seed(seed)
     model, norms = mlp((100, *TEXT_HIDDEN, 2), nn.Tanh, {}, 1.0)
@@ -127,29 +124,32 @@ def compute_running_stats(quick: bool, seed: int) -> dict:
         nn.init.constant_(norm.weight, gamma)
         nn.init.constant_(norm.bias, beta)
     watched = norms[WATCHED]
-    calls = record_inputs_and_outputs(watched)
+    calls = record_forwards(watched)
     batch = mg.randn(200, 100, dtype=mg.float64)
-    running_mean, running_var, train_eval_gap = [watched.running_mean.numpy().copy()], \
-        [watched.running_var.numpy().copy()], []
+    running: list[tuple[np.ndarray, np.ndarray]] = []
+    train_eval_gap = []
     with mg.no_grad():
-        for _ in range(50):
+        for _ in range(RUNNING_STEPS):
+            running.append((watched.running_mean.numpy().copy(),
+                            watched.running_var.numpy().copy()))
             model.train()
             model(batch)
-            running_mean.append(watched.running_mean.numpy().copy())
-            running_var.append(watched.running_var.numpy().copy())
             model.eval()
             model(batch)
-            train_eval_gap.append(np.abs(calls[-2][1] - calls[-1][1]).max())
+            train_eval_gap.append(np.abs(calls[-2][2] - calls[-1][2]).max())
+        running.append((watched.running_mean.numpy().copy(), watched.running_var.numpy().copy()))
         model(mg.randn(5, 100, dtype=mg.float64))  # the text's test batch of 5, in eval mode
-    inputs = calls[0][0]
+    inputs = calls[0][1]
     batch_mean, batch_var = inputs.mean(axis=0), inputs.var(axis=0, ddof=1)
-    expected_mean, expected_var = closed_form(batch_mean, batch_var, watched.momentum, 50)
+    expected_mean, expected_var = closed_form(batch_mean, batch_var, watched.momentum,
+                                               RUNNING_STEPS)
     return {"momentum": watched.momentum, "eps": watched.eps,
             "batch_mean": batch_mean, "batch_var": batch_var,
-            "running_mean": np.array(running_mean), "running_var": np.array(running_var),
+            "running_mean": np.array([mean for mean, _ in running]),
+            "running_var": np.array([var for _, var in running]),
             "closed_form_mean": expected_mean, "closed_form_var": expected_var,
             "train_eval_gap": np.array(train_eval_gap),
-            "eval_input": calls[-1][0], "eval_output": calls[-1][1],
+            "eval_input": calls[-1][1], "eval_output": calls[-1][2],
             "weight": watched.weight.detach().numpy(), "bias": watched.bias.detach().numpy()}
 
 
