@@ -49,7 +49,8 @@ def test_running_stats_follow_the_closed_form_and_eval_uses_them(tmp_path):
     m = results["momentum"]
     mean, var = np.zeros(2), np.ones(2)
     for k in range(1, len(results["running_mean"])):
-        mean, var = (1 - m) * mean + m * results["batch_mean"], (1 - m) * var + m * results["batch_var"]
+        mean = (1 - m) * mean + m * results["batch_mean"]
+        var = (1 - m) * var + m * results["batch_var"]
         np.testing.assert_allclose(results["running_mean"][k], mean, rtol=0, atol=1e-6)
         np.testing.assert_allclose(results["running_var"][k], var, rtol=1e-6, atol=1e-6)
     x = results["eval_input"]

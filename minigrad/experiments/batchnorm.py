@@ -115,8 +115,9 @@ def closed_form(batch_mean: np.ndarray, batch_var: np.ndarray, momentum: float,
 
 
 def compute_running_stats(quick: bool, seed: int) -> dict:
-    """Text 000's model3 (gamma and beta per layer) forwarded RUNNING_STEPS times in train mode on one
-    batch of 200 N(0, 1) samples (no training, as the text), then in eval mode; in float64."""
+    """Text 000's model3 (gamma and beta per layer) forwarded RUNNING_STEPS times in train mode
+    on one batch of 200 N(0, 1) samples (no training, as the text), each time also in eval
+    mode, and finally on the text's test batch of 5; in float64."""
     mg.manual_seed(seed)
     model, norms = mlp((100, *TEXT_HIDDEN, 2), nn.Tanh, {}, 1.0)
     model.double()
