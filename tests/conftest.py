@@ -69,6 +69,15 @@ def assert_same_as_twin(run, compiled, twin, tolerance) -> None:
 FUZZ_COUNTS: Counter = Counter()  # kernel -> examples run, filled by tests/test_fuzz_kernels.py
 
 
+def pytest_collection_modifyitems(items):
+    """Mark every test of tests/test_experiments_*.py `experiment`: they train small networks
+    end to end, so CI's debug and sanitizer builds (kernels at -O0 or instrumented) skip them
+    with -m "not experiment"; the optimized build runs them."""
+    for item in items:
+        if item.path.name.startswith("test_experiments_"):
+            item.add_marker(pytest.mark.experiment)
+
+
 def pytest_terminal_summary(terminalreporter):
     """One line per fuzzed kernel, so that a CI log shows how much was fuzzed."""
     if FUZZ_COUNTS:
