@@ -104,3 +104,11 @@ def test_headline_prints_the_final_losses_and_the_clipped_steps(results):
     norm = next(line for line in lines if line.strip().startswith("norm:"))
     assert f"final loss {summary['norm']['final_loss']:.3f}" in norm
     assert f"clipped {summary['norm']['clipped_steps']} steps" in norm
+
+
+def test_clipping_by_value_bounds_the_norm_only_by_c_sqrt_n(results):
+    n = sum(p.numel() for p in clipping.deep_relu_net().parameters())
+    assert results["gradient_elements"] == n
+    bound = results["settings"]["clip_value"] * math.sqrt(n) * (1 + 1e-6)
+    assert max(results["runs"]["value"]["grad_norm_after"]) <= bound
+    assert f"c sqrt(n) = {bound:.1f}" in clipping.headline(results)[1]

@@ -27,17 +27,27 @@ INIT_GAIN = 1.7          # std = 1.7 / sqrt(fan_in); He's is sqrt(2) = 1.41
 LEARNING_RATE = 0.05
 BATCH_SIZE = 64
 CLIP_VALUE = 0.05        # c of clip_grad_value_
-MAX_NORM = 1.0           # b of clip_grad_norm_
+MAX_NORM = 20.0          # b of clip_grad_norm_: above the trained net's norms, below the start's
 NOISE_ETA, NOISE_GAMMA = 0.01, 0.55
 VARIANTS = ("none", "value", "norm", "noise", "norm+noise")
 
 
-def deep_relu_net() -> nn.Sequential:
-    """DEPTH Linear layers (784 -> WIDTH -> ... -> 10) with ReLU between, weights
-    N(0, (INIT_GAIN / sqrt(fan_in))^2), biases 0."""
+def layer_sizes() -> list[tuple[int, int]]:
+    """(fan_in, fan_out) of each Linear layer: 784 -> WIDTH -> ... -> WIDTH -> 10."""
     sizes = [784] + [WIDTH] * (DEPTH - 1) + [10]
+    return list(zip(sizes[:-1], sizes[1:]))
+
+
+def parameter_count() -> int:
+    """n, the number of weights and biases (and so of gradient elements)."""
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in layer_sizes())
+
+
+def deep_relu_net() -> nn.Sequential:
+    """DEPTH Linear layers with ReLU between, weights N(0, (INIT_GAIN / sqrt(fan_in))^2),
+    biases 0."""
     layers: list[nn.Module] = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in layer_sizes():
         linear = nn.Linear(fan_in, fan_out)
         nn.init.normal_(linear.weight, 0.0, INIT_GAIN / math.sqrt(fan_in))
         nn.init.zeros_(linear.bias)
@@ -119,7 +129,7 @@ def compare_clipping(quick: bool, seed: int) -> dict:
     with np.errstate(over="ignore", invalid="ignore"):  # the unclipped runs overflow
         runs = {variant: train(variant, data, steps, seed) for variant in VARIANTS}
     noise_steps = np.arange(steps)
-    return {"variants": list(VARIANTS), "steps": steps, "runs": runs,
+    return {"variants": list(VARIANTS), "steps": steps, "runs": runs, "gradient_elements": parameter_count(),
             "noise_formula": NOISE_ETA / (1 + noise_steps) ** NOISE_GAMMA,
             "settings": {"depth": DEPTH, "width": WIDTH, "init_gain": INIT_GAIN,
                          "lr": LEARNING_RATE, "batch_size": BATCH_SIZE,
@@ -167,7 +177,10 @@ def headline(results: dict) -> list[str]:
     lines = [f"{s['depth']}-layer ReLU MLP, width {s['width']}, init std {s['init_gain']}"
              f"/sqrt(fan_in), SGD lr {s['lr']}, {results['steps']} steps (MNIST sample); "
              f"clip value {s['clip_value']}, max norm {s['max_norm']}, noise eta {s['eta']} "
-             f"gamma {s['gamma']}"]
+             f"gamma {s['gamma']}",
+             f"clipping by value bounds the total norm only by c sqrt(n) = "
+             f"{s['clip_value'] * math.sqrt(results['gradient_elements']):.1f} "
+             f"(n = {results['gradient_elements']} gradient elements)"]
     for variant, summary in results["summary"].items():
         final = (f"diverged at step {summary['diverged_at']}" if summary["diverged_at"]
                  is not None else f"final loss {summary['final_loss']:.3f}")
