@@ -113,13 +113,20 @@ def train(variant: str, data: Any, steps: int, seed: int) -> dict:
         record["clipped"].append(clip(variant, parameters))
         record["grad_norm_after"].append(total_norm(parameters))
         record["largest_after"].append(largest_element(parameters))
-        clean = [p.grad.numpy().copy() for p in parameters]
-        optimizer.step()  # SGD leaves .grad as it was: what changed it is the noise
         if variant.endswith("noise"):
-            added = np.concatenate([(p.grad.numpy() - g).ravel()
-                                    for p, g in zip(parameters, clean)])
-            record["noise_variance"].append(float(np.mean(added ** 2)))
+            record["noise_variance"].append(step_measuring_noise(optimizer, parameters))
+        else:
+            optimizer.step()
     return record
+
+
+def step_measuring_noise(optimizer: Any, parameters: list) -> float:
+    """optimizer.step(), and the mean square of what it added to the gradients: the noise's
+    measured variance (SGD leaves .grad as it was, so the noise is all that changed it)."""
+    clean = [p.grad.numpy().copy() for p in parameters]
+    optimizer.step()
+    added = np.concatenate([(p.grad.numpy() - g).ravel() for p, g in zip(parameters, clean)])
+    return float(np.mean(added ** 2))
 
 
 def compare_clipping(quick: bool, seed: int) -> dict:
@@ -129,7 +136,8 @@ def compare_clipping(quick: bool, seed: int) -> dict:
     with np.errstate(over="ignore", invalid="ignore"):  # the unclipped runs overflow
         runs = {variant: train(variant, data, steps, seed) for variant in VARIANTS}
     noise_steps = np.arange(steps)
-    return {"variants": list(VARIANTS), "steps": steps, "runs": runs, "gradient_elements": parameter_count(),
+    return {"variants": list(VARIANTS), "steps": steps, "runs": runs,
+            "gradient_elements": parameter_count(),
             "noise_formula": NOISE_ETA / (1 + noise_steps) ** NOISE_GAMMA,
             "settings": {"depth": DEPTH, "width": WIDTH, "init_gain": INIT_GAIN,
                          "lr": LEARNING_RATE, "batch_size": BATCH_SIZE,
@@ -158,7 +166,8 @@ def draw(results: dict, figure: Any) -> None:
             line, = axes.plot(values, label=variant, lw=1)
             if results["summary"][variant]["diverged_at"] is not None:  # mark where it ended
                 axes.plot(len(values) - 1, values[-1], "x", color=line.get_color(), ms=8)
-    for axes, title in ((loss_axes, "training loss"), (norm_axes, "gradient norm (before clipping)")):
+    titles = ((loss_axes, "training loss"), (norm_axes, "gradient norm (before clipping)"))
+    for axes, title in titles:
         axes.set_yscale("log")
         axes.set_xlabel("step")
         axes.set_title(title)

@@ -173,7 +173,8 @@ def augmentations(seed: int) -> dict[str, tuple[Any, dict]]:
 
 
 def augment_grid(quick: bool, seed: int) -> dict:
-    """A few digits, each augmentation applied `draws` times to each; the mean |change| per pixel."""
+    """Three digits, each augmentation applied `draws` times to each; the mean |change| per
+    pixel. Quick or not, the same (it takes a second)."""
     (images, _), _ = load_mnist_sample()
     digits = images[np.random.default_rng(seed).choice(len(images), 3, replace=False)]
     draws = 4
