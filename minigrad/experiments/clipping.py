@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .. import manual_seed, nn, optim, tensor
+from .. import manual_seed, nn, optim
 from ..data import DataLoader, TensorDataset
 from ._base import Experiment
 from ._mnist import mnist_splits
