@@ -25,7 +25,7 @@
 #   memoryviews (Cython picks float or double), whose prange releases the GIL around the cdef
 #   helpers.
 from cython cimport floating
-from cython.parallel cimport prange
+from cython.parallel cimport parallel, prange
 from libc.math cimport NAN, isfinite
 
 import numpy as np
@@ -161,21 +161,17 @@ cdef enum:  # rows of the per-channel table of the elementwise passes, in the da
     MEAN_HIGH, MEAN_LOW, SCALE, SHIFT, SLOPE, TABLE_ROWS
 
 
-cdef void _fill_table(const double[::1] mean,   # IN  (C,)
-                      const double[::1] scale,  # IN  (C,) weight * invstd
-                      const double[::1] shift,  # IN  (C,)
-                      const double[::1] slope,  # IN  (C,)
-                      floating[:, ::1] table) noexcept nogil:  # OUT (TABLE_ROWS, C)
+cdef inline void _table_column(floating[:, ::1] table,  # OUT (TABLE_ROWS, C): column c
+                               Py_ssize_t c, double mean, double scale, double shift,
+                               double slope) noexcept nogil:
     # The mean split in two, high = mean rounded to the data's precision and low = the rest, so
     # that (x - high) - low is x - mean to within the data's rounding even for x far from 0
     # (float32 data with mean 1e4); the other coefficients rounded to that precision.
-    cdef Py_ssize_t c
-    for c in range(table.shape[1]):
-        table[MEAN_HIGH, c] = <floating>mean[c]
-        table[MEAN_LOW, c] = <floating>(mean[c] - table[MEAN_HIGH, c])
-        table[SCALE, c] = <floating>scale[c]
-        table[SHIFT, c] = <floating>shift[c]
-        table[SLOPE, c] = <floating>(scale[c] * slope[c])
+    table[MEAN_HIGH, c] = <floating>mean
+    table[MEAN_LOW, c] = <floating>(mean - table[MEAN_HIGH, c])
+    table[SCALE, c] = <floating>scale
+    table[SHIFT, c] = <floating>shift
+    table[SLOPE, c] = <floating>(scale * slope)
 
 
 cdef void _normalize_row(const floating* x,      # IN  (C, L): one sample
@@ -229,26 +225,39 @@ def _scale_and_shift(const floating[:, :, ::1] x,  # IN  (N, C, L), not empty
                     floating[:, ::1] table,       # SCRATCH (TABLE_ROWS, C)
                     floating[:, :, ::1] y,        # OUT (N, C, L)
                     int threads):
-    cdef Py_ssize_t i
-    _fill_table(mean, scale, shift, shift, table)  # (the slope row is not read)
+    cdef Py_ssize_t i, c
+    for c in range(x.shape[1]):  # (the slope row is not read)
+        _table_column(table, c, mean[c], scale[c], shift[c], 0)
     for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
         _normalize_row(&x[i, 0, 0], &table[0, 0], &y[i, 0, 0], x.shape[1], x.shape[2])
 
 
-def _input_gradient(const floating[:, :, ::1] gy,  # IN  (N, C, L), not empty
-                    const floating[:, :, ::1] x,   # IN  (N, C, L)
-                    const double[::1] mean,        # IN  (C,)
-                    const double[::1] scale,       # IN  (C,)
-                    const double[::1] offset,      # IN  (C,)
-                    const double[::1] slope,       # IN  (C,)
-                    floating[:, ::1] table,        # SCRATCH (TABLE_ROWS, C)
-                    floating[:, :, ::1] gx,        # OUT (N, C, L)
-                    int threads):
-    cdef Py_ssize_t i
-    _fill_table(mean, scale, offset, slope, table)
-    for i in prange(x.shape[0], nogil=True, schedule="static", num_threads=threads):
-        _grad_input_row(&gy[i, 0, 0], &x[i, 0, 0], &table[0, 0], &gx[i, 0, 0], x.shape[1],
-                        x.shape[2])
+def _training_gradients(const floating[:, :, ::1] gy,  # IN  (N, C, L), not empty
+                        const floating[:, :, ::1] x,   # IN  (N, C, L)
+                        const double[::1] mean,        # IN  (C,)
+                        const double[::1] invstd,      # IN  (C,)
+                        const double[::1] gamma,       # IN  (C,) the weight (ones without)
+                        double[::1] sum_gy,            # OUT (C,)
+                        double[::1] sum_gy_xhat,       # OUT (C,)
+                        floating[:, ::1] table,        # SCRATCH (TABLE_ROWS, C)
+                        floating[:, :, ::1] gx,        # OUT (N, C, L)
+                        Py_ssize_t block, int threads):
+    # The sums, the per-channel table and gx in one parallel region (each prange ends in a
+    # barrier): the threads are woken once, not twice (a wake-up of a passively waiting thread
+    # costs tens of microseconds on a virtual machine). With M = N*L:
+    # offset = sum gy / M, slope = sum(gy xhat) / M * invstd, scale = weight * invstd.
+    cdef Py_ssize_t channels = x.shape[1], blocks = (channels + block - 1) // block, j, c, i
+    cdef double count = x.shape[0] * x.shape[2]
+    with nogil, parallel(num_threads=threads):
+        for j in prange(blocks, schedule="static"):
+            _block_grad_sums(gy, x, j * block, min(j * block + block, channels), mean, invstd,
+                             sum_gy, sum_gy_xhat)
+        for c in prange(channels, schedule="static"):
+            _table_column(table, c, mean[c], gamma[c] * invstd[c], sum_gy[c] / count,
+                          sum_gy_xhat[c] / count * invstd[c])
+        for i in prange(x.shape[0], schedule="static"):
+            _grad_input_row(&gy[i, 0, 0], &x[i, 0, 0], &table[0, 0], &gx[i, 0, 0], channels,
+                            x.shape[2])
 
 
 def _channel_block(Py_ssize_t length):
@@ -304,19 +313,19 @@ def batch_norm_backward(grad_output, x, mean, var, weight, eps, training, *, inp
     invstd = 1 / np.sqrt(var + eps)
     sum_gy, sum_gy_xhat = np.zeros(channels), np.zeros(channels)
     grad_input = np.empty_like(x) if input_grad else None
-    count = x.shape[0] * x.shape[2]
     threads = threads_for(x.size, num_threads)
     # (no work, and no &x[0, 0, 0], for an empty batch, channel or position)
-    if x.size > 0 and (weight_grad or bias_grad or input_grad and training):
+    if x.size > 0 and input_grad and training:
+        _training_gradients(grad_output, x, mean, invstd, _gamma(weight, channels), sum_gy,
+                            sum_gy_xhat, _table(x), grad_input, _channel_block(x.shape[2]),
+                            threads)
+    elif x.size > 0 and (weight_grad or bias_grad):
         _grad_sums(grad_output, x, mean, invstd, sum_gy, sum_gy_xhat, _channel_block(x.shape[2]),
                    threads)
-    if x.size > 0 and input_grad:
-        scale = _gamma(weight, channels) * invstd
-        if training:
-            _input_gradient(grad_output, x, mean, scale, sum_gy / count,
-                            sum_gy_xhat / count * invstd, _table(x), grad_input, threads)
-        else:  # gx = scale gy: the forward's pass over gy with mean 0 and shift 0
-            zeros = np.zeros(channels)
-            _scale_and_shift(grad_output, zeros, scale, zeros, _table(x), grad_input, threads)
+    if x.size > 0 and input_grad and not training:
+        # gx = weight invstd gy: the forward's pass over gy with mean 0 and shift 0
+        zeros = np.zeros(channels)
+        _scale_and_shift(grad_output, zeros, _gamma(weight, channels) * invstd, zeros, _table(x),
+                         grad_input, threads)
     return (grad_input, sum_gy_xhat.astype(x.dtype) if weight_grad else None,
             sum_gy.astype(x.dtype) if bias_grad else None)
