@@ -84,11 +84,13 @@ def draw_histograms(results: dict, figure: Any) -> None:
     """The text's row of per-layer histograms, one row per (init, activation) pair."""
     rows = len(results["pairs"])
     for row, (label, pair) in enumerate(results["pairs"].items()):
-        edges = np.linspace(*pair["range"], results["bins"] + 1)
+        low, high = pair["range"]
+        edges = np.linspace(low, high, results["bins"] + 1)
         for layer, counts in enumerate(pair["counts"]):
             axes = figure.add_subplot(rows, LAYERS, row * LAYERS + layer + 1)
             axes.stairs(counts, edges, fill=True)
             axes.set_yticks([])
+            axes.set_xticks([low, (low + high) / 2, high])
             axes.tick_params(labelsize=6)
             title = f"{layer + 1}-layer, std {pair['std'][layer]:.2g}"
             if pair["activation"] == "ReLU":
