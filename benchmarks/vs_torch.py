@@ -5,10 +5,14 @@ minigrad/_process.py), which slows PyTorch's OpenMP when both live in one interp
 libraries timed back to back in one process share its heap. So here each library runs in a
 worker process of its own, and the driver asks them in turn for a block of timed repetitions
 (never both at once): the machine's noise falls on both alike, and the ratio of the medians of
-the per-block medians is the figure.
+the per-block medians is the figure. Before each block the driver waits `--settle` seconds:
+PyTorch's OpenMP threads spin for milliseconds after its last op (libgomp's default), and
+without the pause they would still be spinning on the cores through the first part of the
+next minigrad block.
 
     python benchmarks/vs_torch.py [--cases mlp,batchnorm1d,layernorm] [--blocks 12]
-                                  [--repeats 15] [--threads 2] [--minigrad-env NAME=VALUE]
+                                  [--repeats 15] [--threads 2] [--settle 0.1]
+                                  [--minigrad-env NAME=VALUE]
 
 prints one line per case: both medians, the ratio torch / minigrad (above 1: minigrad faster)
 and the spread of the per-block ratios.
@@ -106,12 +110,14 @@ def start_workers(threads: int, minigrad_environment: dict) -> dict:
     return workers
 
 
-def compare(workers: dict, case: str, blocks: int, repeats: int) -> dict[str, list[float]]:
+def compare(workers: dict, case: str, blocks: int, repeats: int,
+            settle: float) -> dict[str, list[float]]:
     """Per-block medians for each library, the libraries alternating which goes first."""
     medians = {library: [] for library in LIBRARIES}
     for block in range(blocks):
         order = LIBRARIES if block % 2 == 0 else LIBRARIES[::-1]
         for library in order:
+            time.sleep(settle)  # the other library's threads stop spinning
             connection = workers[library][1]
             connection.send((case, repeats))
             medians[library].append(statistics.median(connection.recv()))
@@ -133,6 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--blocks", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--settle", type=float, default=0.1,
+                        help="seconds of idle before each block")
     parser.add_argument("--minigrad-env", action="append", default=[], metavar="NAME=VALUE",
                         help="an environment variable for the minigrad worker only")
     args = parser.parse_args(argv)
@@ -145,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{os.cpu_count()} logical")
     try:
         for case in cases:
-            print(report(case, compare(workers, case, args.blocks, args.repeats)), flush=True)
+            print(report(case, compare(workers, case, args.blocks, args.repeats, args.settle)), flush=True)
     finally:
         for process, connection in workers.values():
             connection.send(None)
