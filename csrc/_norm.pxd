@@ -1,7 +1,7 @@
 # What the two normalization stems (batch_norm.pyx, layer_norm.pyx) share (cimported, inlined).
 
 cdef enum:
-    PARALLEL_MIN = 32768  # elements below which one thread does the whole tensor
+    PARALLEL_MIN = 524288  # elements below which one thread does the whole tensor
 
 
 cdef inline int threads_for(Py_ssize_t size, int num_threads) noexcept nogil:
