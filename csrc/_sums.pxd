@@ -9,32 +9,41 @@ cdef enum:
     LANES = 32
 
 
+cdef inline double _shifted_sum(const floating* u, const floating* v, Py_ssize_t n,
+                                double ku, double kv) noexcept nogil:
+    # sum((u - ku)(v - kv)), or sum(u - ku) for v NULL, over LANES accumulators
+    cdef double lane[LANES]
+    cdef double total = 0
+    cdef Py_ssize_t block, j, l
+    for l in range(LANES):
+        lane[l] = 0
+    if v == NULL:
+        for block in range(n // LANES):
+            j = block * LANES
+            for l in range(LANES):
+                lane[l] += u[j + l] - ku
+        for j in range(n - n % LANES, n):
+            lane[0] += u[j] - ku
+    else:
+        for block in range(n // LANES):
+            j = block * LANES
+            for l in range(LANES):
+                lane[l] += (u[j + l] - ku) * (v[j + l] - kv)
+        for j in range(n - n % LANES, n):
+            lane[0] += (u[j] - ku) * (v[j] - kv)
+    for l in range(LANES):
+        total += lane[l]
+    return total
+
+
 cdef inline void centered_sums(const floating* u, const floating* v, Py_ssize_t n,
                                double ku, double kv,
                                double* total,               # OUT sum(u - ku)
                                double* dot) noexcept nogil:  # OUT sum((u - ku)(v - kv))
-    cdef double lane_total[LANES]
-    cdef double lane_dot[LANES]
-    cdef double a
-    cdef Py_ssize_t block, j, l
-    for l in range(LANES):
-        lane_total[l] = 0
-        lane_dot[l] = 0
-    for block in range(n // LANES):
-        j = block * LANES
-        for l in range(LANES):
-            a = u[j + l] - ku
-            lane_total[l] += a
-            lane_dot[l] += a * (v[j + l] - kv)
-    for j in range(n - n % LANES, n):
-        a = u[j] - ku
-        lane_total[0] += a
-        lane_dot[0] += a * (v[j] - kv)
-    total[0] = 0
-    dot[0] = 0
-    for l in range(LANES):
-        total[0] += lane_total[l]
-        dot[0] += lane_dot[l]
+    # Two passes of one sum each (the run is short enough to stay in cache): one pass of both
+    # kept 2 x LANES accumulators, more than the vector registers hold, and spilled them.
+    total[0] = _shifted_sum(u, NULL, n, ku, 0)
+    dot[0] = _shifted_sum(u, v, n, ku, kv)
 
 
 cdef inline double run_max(const floating* v, Py_ssize_t n) noexcept nogil:
