@@ -14,7 +14,8 @@ import json
 import pkgutil
 from pathlib import Path
 
-from ._base import Experiment, jsonable, save_figure, versions, write_atomically
+from ..utils.atomic_file import write_atomically
+from ._base import Experiment, jsonable, save_figure, versions
 
 __all__ = ["Experiment", "catalog", "run", "record"]
 
@@ -59,7 +60,8 @@ def run(name: str, quick: bool = False, seed: int = 0, out: str | Path | None = 
         directory = Path(out)
         directory.mkdir(parents=True, exist_ok=True)
         write_atomically(directory / f"{name}.json",
-                         json.dumps(record(experiment, results, quick, seed), indent=1))
+                         json.dumps(record(experiment, results, quick, seed), indent=1).encode(),
+                         "an experiment's results")
         note = save_figure(experiment, results, directory / f"{name}.png")
         if messages is not None:
             messages.append(note)

@@ -9,11 +9,8 @@ JSON file holds everything the picture does, and a test can check the numbers wi
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 import platform
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -66,19 +63,6 @@ def versions() -> dict[str, str]:
     """The versions that produced a result: Python, NumPy, minigrad and the machine."""
     return {"python": platform.python_version(), "numpy": np.__version__,
             "minigrad": __version__, "machine": platform.machine(), "platform": sys.platform}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same directory and a rename, so
-    a crash leaves either the old file or the new one, never half of one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def save_figure(experiment: Experiment, results: dict, path: Path) -> str:
