@@ -72,3 +72,26 @@ def test_command_lists_and_runs(fake_catalog, tmp_path, capsys):
     assert "minimum 0.0" in out and "parabola.json" in out
     assert cli.main(["experiment", "nope", "--out", str(tmp_path)]) == 1
     assert "no experiment named 'nope'" in capsys.readouterr().err
+
+
+def write_idx(path, array):
+    """An IDX file of unsigned bytes (the MNIST format: magic 0x08 0x<ndim>, big-endian sizes)."""
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(int(n).to_bytes(4, "big")
+                                                          for n in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+def test_mnist_splits_use_the_full_set_when_its_directory_is_given(tmp_path, monkeypatch):
+    from minigrad.experiments import _mnist
+    rng = np.random.default_rng(0)
+    for prefix, count in (("train", 50), ("t10k", 20)):
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28)))
+        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, count))
+    monkeypatch.setenv(_mnist.FULL_SET, str(tmp_path))
+    data = _mnist.mnist_splits(seed=0, quick=False)
+    assert (data.x_train.shape, data.x_val.shape, data.x_test.shape) == ((45, 784), (5, 784),
+                                                                          (20, 784))
+    train = data.x_train.numpy()
+    assert abs(train.mean()) < 1e-5 and abs(train.std() - 1) < 1e-5  # standardized on train
+    monkeypatch.delenv(_mnist.FULL_SET)
+    assert _mnist.mnist_splits(seed=0, quick=False).x_test.shape == (1000, 784)  # the sample
