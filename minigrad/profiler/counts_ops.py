@@ -18,7 +18,6 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .._printing import node_name
 from ..function import Function
 from ..ops import activation, elementwise, reduce
 from ..ops.index import MaskedFill
@@ -212,7 +211,7 @@ OPS: dict[type[Function], tuple[Rule, Rule]] = {
     E.Clamp: (clamp_forward, clamp_backward),           # a compare per bound; + gy *
     E.Where: (per_element(1), gradients(None, 1, 1)),   # select; two selects of gy and 0
     E.ToDtype: (per_element(0), gradients(0, None)),    # a cast; a cast back
-    MaskedFill: (per_element(1), gradients(1, None)),  # select; select of 0 and gy
+    MaskedFill: (per_element(1), gradients(1, None)),   # select; select of 0 and gy
     A.ReLU: (per_element(1), gradients(2)),             # max(x, 0); gy (y > 0)
     A.LeakyReLU: (per_element(3), gradients(3)),        # x > 0, s x, select; gy select(x > 0)
     A.ELU: (per_element(6), gradients(5)),              # min, expm1, a *, >, select, scale *;
@@ -221,7 +220,7 @@ OPS: dict[type[Function], tuple[Rule, Rule]] = {
     #                                                     b x, >, sigmoid 3, select, gy *
     A.Sigmoid: (per_element(3), gradients(3)),          # 1 / (1 + e^-x); gy y (1 - y)
     A.Tanh: (per_element(1), gradients(3)),             # tanh x; gy (1 - y y)
-    Step: (step_forward, zeros_gradient),      # sign, round, ...: 1; zeros
+    Step: (step_forward, zeros_gradient),               # sign, round, ...: 1; zeros
     R.Sum: (reduction(lambda n, m: n - m), nothing),    # n - m adds; gy broadcast (a view)
     R.Mean: (reduction(lambda n, m: n), mean_backward),  # n - m adds + m divides; gy / count
     R.Var: (reduction(lambda n, m: 4 * n), gradients(2)),  # mean n, x - mean, square,
@@ -233,12 +232,12 @@ OPS: dict[type[Function], tuple[Rule, Rule]] = {
                 along_dim(lambda n, r: 4 * n - r, 1)),      # gy y, sum, gy -, y *
     R.LogSoftmax: (along_dim(lambda n, r: 5 * n - r, 0),    # max, -, exp, sum, log, -;
                    along_dim(lambda n, r: 4 * n - r, 0)),   # e^y, sum gy, *, gy -
-    Prod: (reduction(lambda n, m: n - m),              # n - m multiplies;
-                along_dim(lambda n, r: 4 * n - 2 * r, 1)),  # two cumprods, before after, gy *
-    Cumsum: (along_dim(lambda n, r: n - r, 0),         # n - r adds; a reversed cumsum
-                  along_dim(lambda n, r: n - r, 0)),
-    VectorNorm: (vector_norm_forward, vector_norm_backward),
-    Matmul: (matmul_forward, matmul_backward),       # 2 M N K; one product per gradient
+    Prod: (reduction(lambda n, m: n - m),                # n - m multiplies;
+           along_dim(lambda n, r: 4 * n - 2 * r, 1)),    # two cumprods, before after, gy *
+    Cumsum: (along_dim(lambda n, r: n - r, 0),           # n - r adds; a reversed cumsum
+             along_dim(lambda n, r: n - r, 0)),
+    VectorNorm: (vector_norm_forward, vector_norm_backward),  # by ord: see the functions
+    Matmul: (matmul_forward, matmul_backward),           # 2 M N K; one product per gradient
 }
 
 
@@ -252,11 +251,6 @@ def backward_rule(cls: type) -> Rule | None:
     """The count of cls's backward, or None when cls is not in the table."""
     rules = OPS.get(cls)
     return None if rules is None else rules[1]
-
-
-def counted_names() -> set[str]:
-    """The event names that get op counts: the classes' names and their nodes' names."""
-    return {name for cls in OPS for name in (cls.__name__, node_name(cls.__name__))}
 
 
 def _array(described: tuple | None) -> Array | None:
