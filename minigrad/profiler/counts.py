@@ -5,7 +5,8 @@ rules").
 its parameters by name: an `Array` (shape, itemsize) for each array argument, the value itself
 for the scalar options (activation, gradient flags, stride, hyperparameters). The formulas are
 in counts_products.py (linear, convolution, pooling) and counts_passes.py (norms, losses,
-dropout, optimizers), one per kernel function, each with its formula as its docstring.
+dropout, optimizers), one per kernel function, each with its formula as its docstring. The ops
+that run in NumPy and call no kernel are counted by the same rules in counts_ops.py.
 
 One FLOP is one add, multiply, divide, compare (max, select) or one transcendental function
 (exp, log, log1p, tanh, sqrt, cos); integer work (the dropout generator, indexing) is not

@@ -32,6 +32,9 @@ class Event:
     self_ns: int = 0               # duration minus the direct children's durations
     kernel_ns: int = 0             # time inside kernel events nested anywhere within this one
     parent: Event | None = dataclasses.field(default=None, repr=False)
+    # ops with a count in counts_ops.OPS: (rule, inputs, outputs, options), inputs and outputs
+    # as (shape, dtype) or None per value (instrument.py; counts_ops.count_op_event reads them)
+    operands: tuple | None = dataclasses.field(default=None, repr=False)
 
     @property
     def duration_ns(self) -> int:
@@ -52,7 +55,8 @@ class Recorder:
     """
 
     # a raw row: (name, kind, phase, start_ns, end_ns, thread, arrays or None, args or None),
-    # arrays holding (shape, dtype) or None per argument (see _event)
+    # arrays holding (shape, dtype) or None per argument (see _event); an op's row may end with
+    # its operands, for its count (Event.operands)
 
     def __init__(self, record_shapes: bool) -> None:
         self.record_shapes = record_shapes
@@ -77,13 +81,14 @@ class Recorder:
 
 
 def _event(name: str, kind: str, phase: str, start_ns: int, end_ns: int, thread: int,
-           arrays: tuple | None, args: dict | None) -> Event:
+           arrays: tuple | None, args: dict | None, operands: tuple | None = None) -> Event:
     """An Event from a raw row: arrays (per argument, (shape, dtype) or None) split in two."""
     shapes = dtypes = None
     if arrays is not None:
         shapes = tuple(None if a is None else a[0] for a in arrays)
         dtypes = tuple(None if a is None else a[1].name for a in arrays)
-    return Event(name, kind, phase, start_ns, end_ns, thread, shapes, dtypes, args or {})
+    return Event(name, kind, phase, start_ns, end_ns, thread, shapes, dtypes, args or {},
+                 operands=operands)
 
 
 def _link_parents(events: list[Event]) -> None:

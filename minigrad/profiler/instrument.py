@@ -7,6 +7,8 @@ so an unprofiled step pays nothing. What is wrapped:
 - `Function.apply` (one classmethod for every op): an "op" event named after the Function class;
 - each Function subclass's `backward`: an "op" event named as PyTorch's node (MulBackward0),
   phase "backward", whose input shapes are the incoming gradients;
+- the events of the ops with a count (counts_ops.OPS: elementwise, reductions, matmul) keep
+  their operands' shapes and dtypes and their options, whatever record_shapes says;
 - `autograd.backpropagate` (the graph walk): the range "autograd::backward", which sets the phase
   to "backward" for what runs inside;
 - `Optimizer.step` wherever a class defines it: the range "Optimizer.step#SGD.step", phase
@@ -19,11 +21,13 @@ import threading
 import time
 from typing import Any, Callable
 
+import numpy as np
+
 from .. import autograd, function
 from .._printing import node_name
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
-from . import kernel_proxy
+from . import counts_ops, kernel_proxy
 from .kernel_proxy import describe_arrays
 from .events import OP, RANGE, Recorder
 
@@ -37,18 +41,34 @@ def describe_tensors(args: tuple) -> tuple:
                  for a in args)
 
 
+def describe_operands(args: tuple) -> tuple:
+    """Per positional argument of a counted op: (shape, dtype) of a Tensor or an array (where's
+    condition, masked_fill's mask), else None."""
+    return tuple([(a._array.shape, a._array.dtype) if isinstance(a, Tensor)
+                  else (a.shape, a.dtype) if isinstance(a, np.ndarray) else None for a in args])
+
+
 def _timed_apply(recorder: Recorder, apply: Callable) -> classmethod:
-    """Function.apply, recording one op event per call."""
+    """Function.apply, recording one op event per call; an op with a count (counts_ops.OPS)
+    also records its operands, the result and its options, after the timed interval."""
     raw = recorder.raw
+    rules = counts_ops.forward_rules()
 
     def profiled_apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         arrays = describe_tensors(args) if recorder.record_shapes else None
+        result = None
         start = _now()
         try:
-            return apply(cls, *args, **kwargs)
+            result = apply(cls, *args, **kwargs)
+            return result
         finally:
-            raw.append((cls.__name__, OP, recorder.phase, start, _now(), _thread(), arrays,
-                        None))
+            end = _now()
+            rule = rules.get(cls)
+            operands = None if rule is None or result is None else (
+                rule, describe_operands(args), ((result._array.shape, result._array.dtype),),
+                kwargs)
+            raw.append((cls.__name__, OP, recorder.phase, start, end, _thread(), arrays, None,
+                        operands))
 
     return classmethod(profiled_apply)
 
@@ -64,6 +84,32 @@ def _timed_backward(recorder: Recorder, name: str, backward: Callable) -> static
             return backward(ctx, *grads)
         finally:
             raw.append((name, OP, "backward", start, _now(), _thread(), arrays, None))
+
+    return staticmethod(profiled_backward)
+
+
+def _counted_backward(recorder: Recorder, name: str, backward: Callable,
+                      rule: Callable) -> staticmethod:
+    """_timed_backward of an op with a count: its event also keeps (gy, *the saved arrays), the
+    gradients returned and the context's attributes (dim, bounds), described outside the timed
+    interval."""
+    raw = recorder.raw
+
+    def profiled_backward(ctx: Any, *grads: Any) -> Any:
+        arrays = describe_arrays(grads) if recorder.record_shapes else None
+        read = describe_arrays((*grads, *ctx.saved_tensors))
+        options = ctx.__dict__.copy()
+        result = None
+        start = _now()
+        try:
+            result = backward(ctx, *grads)
+            return result
+        finally:
+            end = _now()
+            operands = None if result is None else (
+                rule, read, describe_arrays(result if type(result) is tuple else (result,)),
+                options)
+            raw.append((name, OP, "backward", start, end, _thread(), arrays, None, operands))
 
     return staticmethod(profiled_backward)
 
@@ -117,8 +163,7 @@ class Installation:
         # each class's own or inherited backward, read before any of them is wrapped
         backwards = {cls: cls.backward for cls in _subclasses(Function)}
         for cls, backward in backwards.items():
-            self._set(cls, "backward", _timed_backward(recorder, node_name(cls.__name__),
-                                                       backward))
+            self._set(cls, "backward", _wrapped_backward(recorder, cls, backward))
         self._set(autograd, "backpropagate",
                   _ranged(recorder, autograd.backpropagate, "backward",
                           lambda args: "autograd::backward"))
@@ -143,6 +188,14 @@ class Installation:
 
 
 _ABSENT = object()
+
+
+def _wrapped_backward(recorder: Recorder, cls: type, backward: Callable) -> staticmethod:
+    """cls's backward, timed, with its operands when cls has a count."""
+    rule = counts_ops.backward_rule(cls)
+    if rule is None:
+        return _timed_backward(recorder, node_name(cls.__name__), backward)
+    return _counted_backward(recorder, node_name(cls.__name__), backward, rule)
 
 
 def _optimizer_step_name(args: tuple) -> str:

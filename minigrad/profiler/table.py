@@ -1,7 +1,8 @@
 """Averages per name (key_averages), PyTorch's table of them, and the step's summary line.
 
 The table's columns are the list COLUMNS (PyTorch's, with minigrad's Phase and Python), then
-COUNT_COLUMNS (FLOPs, GFLOP/s, GB/s, FLOP/B of the kernel rows, from counts.py) and, when a
+COUNT_COLUMNS (FLOPs, GFLOP/s, GB/s, FLOP/B of the counted rows: the kernels, from counts.py,
+and the NumPy ops that ran no kernel, from counts_ops.py) and, when a
 Machine is given, ROOFLINE_COLUMNS (Bound, % roof): each is a header and a function of one row
 (and of the total self time, or of the Machine).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-from . import counts
+from . import counts, counts_ops
 from .events import KERNEL, OP, RANGE, Event
 from .machine import Machine
 
@@ -31,9 +32,10 @@ class FunctionEventAvg:
     cpu_time_total: float = 0.0
     self_cpu_time_total: float = 0.0
     python_time_total: float = 0.0   # outside kernels (ops: their Python overhead)
-    flops: int = 0                   # kernel rows: the FLOPs and bytes of all calls (counts.py)
+    counted: bool = False            # kernel rows, and op rows with a count (counts_ops.py)
+    flops: int = 0                   # counted rows: the FLOPs and bytes of all counted calls
     bytes: int = 0
-    dtype: str | None = None         # kernel rows: the data's dtype (whose peak bounds them)
+    dtype: str | None = None         # counted rows: the data's dtype (whose peak bounds them)
     events: list[Event] = dataclasses.field(default_factory=list, repr=False)
 
     @property
@@ -47,27 +49,34 @@ class FunctionEventAvg:
         self.self_cpu_time_total += event.self_ns / 1e3
         self.python_time_total += event.python_ns / 1e3
         if event.kind == KERNEL:
-            flops, moved = counts.count_event(event)
-            self.flops, self.bytes = self.flops + flops, self.bytes + moved
-            self.dtype = self.dtype or counts.data_dtype(event)
+            self._count(counts.count_event(event), counts.data_dtype(event))
+        else:
+            op_count = counts_ops.count_op_event(event)  # None: no rule, or it ran a kernel
+            if op_count is not None:
+                self._count(op_count, counts_ops.data_dtype(event))
         self.events.append(event)
+
+    def _count(self, count: tuple[int, int], dtype: str | None) -> None:
+        self.counted = True
+        self.flops, self.bytes = self.flops + count[0], self.bytes + count[1]
+        self.dtype = self.dtype or dtype
 
     @property
     def gflops_per_s(self) -> float | None:
-        """Achieved GFLOP/s: FLOPs / self time (kernel rows with time), else None."""
+        """Achieved GFLOP/s: FLOPs / self time (counted rows with time), else None."""
         seconds = self.self_cpu_time_total / 1e6
-        return self.flops / seconds / 1e9 if self.kind == KERNEL and seconds > 0 else None
+        return self.flops / seconds / 1e9 if self.counted and seconds > 0 else None
 
     @property
     def gbytes_per_s(self) -> float | None:
-        """Achieved GB/s: bytes / self time (kernel rows with time), else None."""
+        """Achieved GB/s: bytes / self time (counted rows with time), else None."""
         seconds = self.self_cpu_time_total / 1e6
-        return self.bytes / seconds / 1e9 if self.kind == KERNEL and seconds > 0 else None
+        return self.bytes / seconds / 1e9 if self.counted and seconds > 0 else None
 
     @property
     def intensity(self) -> float | None:
-        """Arithmetic intensity, FLOPs per byte (kernel rows that move bytes), else None."""
-        return self.flops / self.bytes if self.kind == KERNEL and self.bytes > 0 else None
+        """Arithmetic intensity, FLOPs per byte (counted rows that move bytes), else None."""
+        return self.flops / self.bytes if self.counted and self.bytes > 0 else None
 
     def bound(self, machine: Machine) -> str | None:
         """"memory" or "compute" at this row's intensity on machine (None: not known)."""
@@ -173,15 +182,15 @@ def _si(count: int) -> str:
     return str(count)
 
 
-def _kernel_only(value: Callable[[FunctionEventAvg], str]) -> Callable:
-    return lambda row, total: value(row) if row.kind == KERNEL else "-"
+def _counted_only(value: Callable[[FunctionEventAvg], str]) -> Callable:
+    return lambda row, total: value(row) if row.counted else "-"
 
 
 COUNT_COLUMNS: list[tuple[str, Callable[[FunctionEventAvg, float], str]]] = [
-    ("FLOPs", _kernel_only(lambda row: _si(row.flops))),
-    ("GFLOP/s", _kernel_only(lambda row: _number(row.gflops_per_s))),
-    ("GB/s", _kernel_only(lambda row: _number(row.gbytes_per_s))),
-    ("FLOP/B", _kernel_only(lambda row: _number(row.intensity))),
+    ("FLOPs", _counted_only(lambda row: _si(row.flops))),
+    ("GFLOP/s", _counted_only(lambda row: _number(row.gflops_per_s))),
+    ("GB/s", _counted_only(lambda row: _number(row.gbytes_per_s))),
+    ("FLOP/B", _counted_only(lambda row: _number(row.intensity))),
 ]
 
 ROOFLINE_COLUMNS: list[tuple[str, Callable[[FunctionEventAvg, Machine], str]]] = [
@@ -204,7 +213,7 @@ def _shapes_text(event: Event) -> str:
 def key_averages(events: list[Event], group_by_input_shape: bool, summary_line: str,
                  machine: Machine | None = None) -> EventList:
     """One row per name and phase (and input shapes when group_by_input_shape); a kernel event
-    without a count raises LookupError (counts.count)."""
+    without a count raises LookupError (counts.count), an op without one counts nothing."""
     rows: dict[tuple, FunctionEventAvg] = {}
     for event in events:
         shapes = _shapes_text(event) if group_by_input_shape else ""
