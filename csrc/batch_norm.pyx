@@ -4,12 +4,13 @@
 # - Batch norm views its input as x (N, C, L): channel c's statistics run over the M = N*L values
 #   x[:, c, :] (L = 1 for (N, C) input, L = H*W for images).
 # - Statistics take one pass and accumulate in double the shifted sums S1 = sum(x - k) and
-#   S2 = sum((x - k)^2), k being the first value of the channel: mean = k + S1/M and
+#   S2 = sum((x - k)^2) (image runs through csrc/_sums.pxd: 8 values per lane summed in the
+#   data's precision first), k being the first value of the channel: mean = k + S1/M and
 #   var = (S2 - S1^2/M) / M. The shift keeps float32 data with a large mean (1e4 + noise) exact
 #   enough; without it S2 - S1^2/M cancels catastrophically.
 # - The elementwise passes (normalizing y = (x - mean) * scale + shift with scale = weight *
 #   invstd, and the input gradient) run in the data's precision on a per-channel table
-#   (_fill_table): the double mean split in two, high (rounded) and low (the rest), so that
+#   (_table_column): the double mean split in two, high (rounded) and low (the rest), so that
 #   (x - high) - low is accurate for float32 data with mean 1e4 (a float32 mean alone would be off
 #   by up to 5e-4, and x * scale + (shift - mean * scale) would cancel). In float32 that is 8
 #   lanes per AVX2 instruction and no conversions: 1.7-2x faster than the same pass in double.

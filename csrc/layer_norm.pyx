@@ -2,8 +2,9 @@
 #
 # Design notes
 # - Layer norm views x as (M, D) and normalizes each row over its D values.
-# - A row's statistics take one pass and accumulate in double the shifted sums S1 = sum(x - k)
-#   and S2 = sum((x - k)^2), k being the row's first value: mean = k + S1/D and
+# - A row's statistics accumulate in double the shifted sums S1 = sum(x - k) and
+#   S2 = sum((x - k)^2) (csrc/_sums.pxd: runs of 8 values per lane summed in the data's precision
+#   first, then added in double), k being the row's first value: mean = k + S1/D and
 #   var = (S2 - S1^2/D) / D. The shift keeps float32 data with a large mean (1e4 + noise) exact
 #   enough; without it S2 - S1^2/D cancels catastrophically.
 # - Every row is reduced by one thread in a fixed order, so results are bit-identical for any

@@ -86,7 +86,9 @@ def test_float32_statistics_stay_accurate_for_data_with_a_large_mean(rng):
                                                       **THREADS)
     rows = x.reshape(4, 512).astype(np.float64)
     np.testing.assert_allclose(ln_mean, rows.mean(1), rtol=1e-12)
-    np.testing.assert_allclose(ln_rstd, 1 / np.sqrt(rows.var(1) + 1e-5), rtol=1e-9)
+    # runs of 8 values per lane are summed in float32 before the double accumulation
+    # (csrc/_sums.pxd): the statistics stay within a fraction of float32's resolution
+    np.testing.assert_allclose(ln_rstd, 1 / np.sqrt(rows.var(1) + 1e-5), rtol=1e-7)
 
 
 # ---------------------------------------------------------------------- both kernels side by side
@@ -131,10 +133,11 @@ def test_nan_stays_in_its_channel_and_its_row(backend):
 
 
 def test_results_do_not_depend_on_the_thread_count(rng):
-    x, gy = data(rng, (64, 300, 4), np.float32), data(rng, (64, 300, 4), np.float32)
+    # 537,600 elements: threaded (PARALLEL_MIN = 524,288 in csrc/_norm.pxd)
+    x, gy = data(rng, (64, 300, 28), np.float32), data(rng, (64, 300, 28), np.float32)
     w = data(rng, 300, np.float32)
-    x2, gy2 = x.reshape(64, 1200), gy.reshape(64, 1200)
-    w2 = data(rng, 1200, np.float32)
+    x2, gy2 = x.reshape(64, 8400), gy.reshape(64, 8400)
+    w2 = data(rng, 8400, np.float32)
     runs = []
     grads = dict(input_grad=True, weight_grad=True, bias_grad=True)
     for threads in (1, 2, 1):

@@ -36,8 +36,8 @@ mg.set_num_threads(2)  # a team of two even on one core: the case that hangs aft
 rng = np.random.default_rng(0)
 x = rng.standard_normal((16, 4, 24, 24)).astype(np.float32)
 weight = rng.standard_normal((8, 4, 5, 5)).astype(np.float32)
-channels = rng.standard_normal((64, 16, 64)).astype(np.float32)
-rows = rng.standard_normal((128, 512)).astype(np.float32)
+channels = rng.standard_normal((64, 16, 512)).astype(np.float32)  # PARALLEL_MIN
+rows = rng.standard_normal((1024, 512)).astype(np.float32)  # 524,288 elements
 a = rng.standard_normal((512, 784)).astype(np.float32)
 b = rng.standard_normal((256, 784)).astype(np.float32)
 
