@@ -95,3 +95,14 @@ def test_mnist_splits_use_the_full_set_when_its_directory_is_given(tmp_path, mon
     assert abs(train.mean()) < 1e-5 and abs(train.std() - 1) < 1e-5  # standardized on train
     monkeypatch.delenv(_mnist.FULL_SET)
     assert _mnist.mnist_splits(seed=0, quick=False).x_test.shape == (1000, 784)  # the sample
+
+
+def test_without_matplotlib_the_json_is_written_and_the_figure_skipped(fake_catalog, tmp_path,
+                                                                       monkeypatch):
+    import sys
+    from minigrad.experiments._base import MISSING_MATPLOTLIB
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` raises
+    messages = []
+    experiments.run("parabola", quick=True, out=tmp_path, messages=messages)
+    assert messages == [MISSING_MATPLOTLIB]
+    assert (tmp_path / "parabola.json").exists() and not (tmp_path / "parabola.png").exists()
