@@ -32,7 +32,7 @@ from libc.math cimport NAN, isfinite
 import numpy as np
 
 from _norm cimport threads_for
-from _sums cimport centered_sums
+from _sums cimport GROUP, centered_sums
 
 from minigrad._validate.batch_norm import (batch_norm_apply_arguments,
                                            batch_norm_backward_arguments,
@@ -75,30 +75,44 @@ cdef void _block_stats(const floating[:, :, ::1] x,  # IN  (N, C, L), N*L > 0
                        double[::1] var) noexcept nogil:  # OUT (C,) biased
     # Shifted one-pass sums over the block's channels; the arrays are this call's own, so each
     # thread running a block has private accumulators. With L = 1 the loop runs across the
-    # block's channels (contiguous, independent sums: it vectorizes); otherwise along each run.
-    cdef Py_ssize_t n = x.shape[0], length = x.shape[2], width = c1 - c0, i, c
+    # block's channels (contiguous, independent sums: it vectorizes), GROUP rows summed in the
+    # data's precision before each double add (as _sums.pxd does along a run); otherwise along
+    # each run.
+    cdef Py_ssize_t n = x.shape[0], length = x.shape[2], width = c1 - c0, i, group, first, c
     cdef double s1[CHANNEL_BLOCK]
     cdef double s2[CHANNEL_BLOCK]
     cdef double shift[CHANNEL_BLOCK]
-    cdef double count = n * length, d, a, b
+    cdef floating p1[CHANNEL_BLOCK]
+    cdef floating p2[CHANNEL_BLOCK]
+    cdef floating k[CHANNEL_BLOCK]
+    cdef double count = n * length, a, b
+    cdef floating d
     cdef const floating* row
     for c in range(width):
-        shift[c] = x[0, c0 + c, 0]
+        k[c] = x[0, c0 + c, 0]
+        shift[c] = k[c]
         s1[c] = 0
         s2[c] = 0
-    for i in range(n):
+    for group in range((n + GROUP - 1) // GROUP if length == 1 else 0):
+        first = group * GROUP
+        for c in range(width):
+            p1[c] = 0
+            p2[c] = 0
+        for i in range(first, min(first + GROUP, n)):
+            row = &x[i, c0, 0]
+            for c in range(width):
+                d = row[c] - k[c]
+                p1[c] += d
+                p2[c] += d * d
+        for c in range(width):
+            s1[c] += p1[c]
+            s2[c] += p2[c]
+    for i in range(n if length > 1 else 0):
         row = &x[i, c0, 0]
-        if length == 1:
-            for c in range(width):
-                d = row[c] - shift[c]
-                s1[c] += d
-                s2[c] += d * d
-        else:
-            for c in range(width):
-                centered_sums(row + c * length, row + c * length, length, shift[c], shift[c],
-                               &a, &b)
-                s1[c] += a
-                s2[c] += b
+        for c in range(width):
+            centered_sums(row + c * length, row + c * length, length, shift[c], shift[c], &a, &b)
+            s1[c] += a
+            s2[c] += b
     for c in range(width):  # a non-finite value makes s1 non-finite: NaN mean, as PyTorch
         mean[c0 + c] = shift[c] + s1[c] / count if isfinite(s1[c]) else NAN
         var[c0 + c] = max((s2[c] - s1[c] * s1[c] / count) / count, 0)
