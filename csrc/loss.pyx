@@ -228,18 +228,25 @@ cdef double _bce_with_logits(const floating[::1] x, const floating[::1] y,
     grad_i = d losses_i / d x_i = w_i ((1 - y_i) - l_i sigmoid(-x_i)); returns sum_i losses_i.
 
     With d = e^-|x| (never overflows): softplus(-x) = log1p(d) + max(-x, 0) and
-    sigmoid(-x) = (x < 0 ? 1 : d) / (1 + d). Computed in the input's precision (as PyTorch
-    does), summed in double in order (one thread: the same total for any thread count).
-    weight and pos_weight may be NULL (all ones)."""
+    sigmoid(-x) = (x < 0 ? 1 : d) / (1 + d). For x < 0 the linear terms are gathered first,
+    (1 - y) x + l (-x) = -pos_weight y x, so that no large terms cancel: written as the sum,
+    float32 x = -13.5 with y = 0 lost 30% of a 1.4e-6 loss (13.5 + 1.4e-6 rounded, then
+    13.5 subtracted). Computed in the input's precision (as PyTorch does), summed in double in
+    order (one thread: the same total for any thread count). weight and pos_weight may be NULL
+    (all ones)."""
     cdef Py_ssize_t i
-    cdef floating xi, decay, scale, w, loss
+    cdef floating xi, decay, scale, w, loss, linear
     cdef double total = 0
     for i in range(x.shape[0]):
         xi = x[i]
         decay = _exp(-fabs(xi))
         scale = 1 if pos_weight == NULL else 1 + (pos_weight[i] - 1) * y[i]
         w = 1 if weight == NULL else weight[i]
-        loss = w * ((1 - y[i]) * xi + scale * (_log1p(decay) + (-xi if xi < 0 else 0)))
+        if xi < 0:
+            linear = -(1 if pos_weight == NULL else pos_weight[i]) * y[i] * xi
+        else:
+            linear = (1 - y[i]) * xi
+        loss = w * (linear + scale * _log1p(decay))
         grad[i] = w * ((1 - y[i]) - scale * (1 if xi < 0 else decay) / (1 + decay))
         losses[i] = loss
         total += loss
