@@ -190,7 +190,7 @@ cdef inline void _table_column(floating[:, ::1] table,  # OUT (TABLE_ROWS, C): c
 
 
 cdef void _normalize_row(const floating* x,      # IN  (C, L): one sample
-                         const floating* table,  # IN  (TABLE_ROWS, C) from _fill_table
+                         const floating* table,  # IN  (TABLE_ROWS, C) from _table_column
                          floating* y,            # OUT (C, L)
                          Py_ssize_t channels, Py_ssize_t length) noexcept nogil:
     # y = ((x - mean_high) - mean_low) * scale + shift, in the data's precision (8 float32 lanes
